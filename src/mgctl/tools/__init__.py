@@ -1,0 +1,1 @@
+"""Finding and installing the external binaries mgctl drives (helm, kubectl)."""
