@@ -1,0 +1,106 @@
+"""Turn pydantic errors into messages that name the file, the YAML path, the line and a fix."""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mgctl.config.platform import did_you_mean
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    path: str
+    message: str
+    line: int | None = None
+
+    def render(self, file: Path) -> str:
+        where = f"{file}:{self.line}" if self.line else str(file)
+        return f"{where}: {self.path or '<root>'}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, file: Path, issues: list[ConfigIssue]) -> None:
+        self.file = file
+        self.issues = issues
+        super().__init__("\n".join(issue.render(file) for issue in issues))
+
+
+def yaml_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel inside Optional[...], list[...] or dict[..., ...], if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, dict):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found:
+                return found
+    return None
+
+
+def allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The YAML keys accepted at `loc` (the mapping that held an unknown key)."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for name, f in model.model_fields.items() if part in (name, f.alias)), None
+        )
+        if field is None:
+            continue  # a dict key such as an env var name
+        model = _model_in(field.annotation)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def issues_from(error: ValidationError, root: type[BaseModel], lines: dict[str, int]) -> list[ConfigIssue]:
+    issues = []
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        path = yaml_path(loc)
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            choices = allowed_keys(root, loc[:-1])
+            hint = did_you_mean(key, choices) or (
+                f"; allowed keys: {', '.join(sorted(choices))}" if choices else ""
+            )
+            message = f"unknown key {key!r}{hint}"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "literal_error":
+                message += f" (got {err.get('input')!r})"
+        for line_message in message.split("\n"):
+            issues.append(ConfigIssue(path, line_message, _line_for(path, lines)))
+    return issues
+
+
+def _line_for(path: str, lines: dict[str, int]) -> int | None:
+    probe = path
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return None
