@@ -88,7 +88,9 @@ class ObjectStore(Model):
     @model_validator(mode="after")
     def _external_needs_endpoint(self) -> ObjectStore:
         if self.type == "external" and not self.endpoint:
-            raise ValueError("type 'external' needs endpoint (e.g. https://s3.eu-central-1.wasabisys.com)")
+            raise ValueError(
+                "type 'external' needs endpoint (e.g. https://s3.eu-central-1.wasabisys.com)"
+            )
         return self
 
     @property

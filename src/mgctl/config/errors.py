@@ -62,9 +62,7 @@ def allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]
             return []
         if isinstance(part, int):
             continue
-        field = next(
-            (f for name, f in model.model_fields.items() if part in (name, f.alias)), None
-        )
+        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
             continue  # a dict key such as an env var name
         model = _model_in(field.annotation)
@@ -73,7 +71,9 @@ def allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def issues_from(error: ValidationError, root: type[BaseModel], lines: dict[str, int]) -> list[ConfigIssue]:
+def issues_from(
+    error: ValidationError, root: type[BaseModel], lines: dict[str, int]
+) -> list[ConfigIssue]:
     issues = []
     for err in error.errors():
         loc = tuple(err["loc"])

@@ -45,7 +45,9 @@ class Platform(Model):
         ):
             for name, count in Counter(names).items():
                 if count > 1:
-                    errors.append(f"{label}: name {name!r} is used {count} times; names must be unique")
+                    errors.append(
+                        f"{label}: name {name!r} is used {count} times; names must be unique"
+                    )
         db_names = [d.name for d in self.databases]
         for i, service in enumerate(self.services):
             wanted = ([service.database] if service.database else []) + service.egress.databases
@@ -86,7 +88,9 @@ class Platform(Model):
         return next(d for d in self.databases if d.name == name)
 
     def service_databases(self, service: Service) -> list[Database]:
-        names = dict.fromkeys(([service.database] if service.database else []) + service.egress.databases)
+        names = dict.fromkeys(
+            ([service.database] if service.database else []) + service.egress.databases
+        )
         return [self.database(n) for n in names]
 
     @property

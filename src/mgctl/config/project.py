@@ -95,9 +95,11 @@ class LoadBalancer(Model):
     @model_validator(mode="after")
     def _single(self) -> LoadBalancer:
         if self.mode == "single-ip":
-            net = ipaddress.ip_network(self.addresses[0], strict=False) if "-" not in self.addresses[
-                0
-            ] else None
+            net = (
+                ipaddress.ip_network(self.addresses[0], strict=False)
+                if "-" not in self.addresses[0]
+                else None
+            )
             if len(self.addresses) != 1 or net is None or net.num_addresses != 1:
                 raise ValueError(
                     "single-ip mode takes exactly one /32 (or /128) address, e.g. 203.0.113.10/32"
@@ -153,7 +155,11 @@ class AuthRule(Model):
 
     @model_validator(mode="after")
     def _one_decision(self) -> AuthRule:
-        given = [self.auth is not None, self.roles_any is not None, self.permissions_all is not None]
+        given = [
+            self.auth is not None,
+            self.roles_any is not None,
+            self.permissions_all is not None,
+        ]
         if sum(given) != 1:
             raise ValueError("give exactly one of auth, rolesAny, permissionsAll")
         return self

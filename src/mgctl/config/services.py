@@ -20,7 +20,9 @@ class Resources(Model):
 
 
 class Image(Model):
-    repository: str = Field(min_length=1, description="Repository without tag, e.g. shykhov/mg.engine")
+    repository: str = Field(
+        min_length=1, description="Repository without tag, e.g. shykhov/mg.engine"
+    )
     tag: str | None = Field(
         default=None,
         description="Initial tag; the image updater manages it afterwards. Never 'latest'.",
@@ -32,7 +34,8 @@ class Image(Model):
         last = value.rsplit("/", 1)[-1]
         if ":" in last or "@" in last:
             raise ValueError(
-                f"{value!r} includes a tag or digest; put the repository here and the tag in image.tag"
+                f"{value!r} includes a tag or digest; put the repository here "
+                "and the tag in image.tag"
             )
         return value
 
@@ -91,7 +94,9 @@ class Sidecar(Model):
         if "@" in name:
             return value
         if ":" not in name or name.endswith(":latest"):
-            raise ValueError(f"{value!r} has no pinned tag; write e.g. {value.split(':')[0]}:v1.0.0")
+            raise ValueError(
+                f"{value!r} has no pinned tag; write e.g. {value.split(':')[0]}:v1.0.0"
+            )
         return value
 
 
@@ -115,7 +120,9 @@ class Ingress(Model):
 class Egress(Model):
     databases: list[Name] = Field(default=[], description="Names from the top-level databases list")
     kafka: bool = False
-    external_https: bool = Field(default=False, description="Port 443 to the internet (exchange APIs)")
+    external_https: bool = Field(
+        default=False, description="Port 443 to the internet (exchange APIs)"
+    )
 
 
 class Autoscaling(Model):
@@ -168,7 +175,8 @@ class Service(Model):
     )
     replicas: int = Field(default=1, ge=0)
     environment: str | None = Field(
-        default=None, description="Doppler environment for this service; default: project.environment"
+        default=None,
+        description="Doppler environment for this service; default: project.environment",
     )
     spring_profile: str = "kubernetes"
     resources: Resources = Resources()

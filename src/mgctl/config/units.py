@@ -18,7 +18,9 @@ def parse_bytes(value: str) -> int:
     """'10Gi' -> 10737418240. Raises ValueError with the accepted forms."""
     match = _QUANTITY.match(str(value).strip())
     if not match:
-        raise ValueError(f"{value!r} is not a size; use a Kubernetes quantity such as 512Mi or 10Gi")
+        raise ValueError(
+            f"{value!r} is not a size; use a Kubernetes quantity such as 512Mi or 10Gi"
+        )
     number, unit = match.groups()
     factor = _BINARY.get(unit or "", 0) or _DECIMAL[unit or ""]
     return int(float(number) * factor)
@@ -34,10 +36,12 @@ def parse_cpu(value: str | int | float) -> float:
 
 
 def parse_duration(value: str) -> int:
-    """'30d' -> seconds. Accepts s, m, h, d, w suffixes (the forms Loki, Prometheus and CNPG share)."""
+    """'30d' -> seconds. Accepts s, m, h, d, w (the forms Loki, Prometheus and CNPG share)."""
     match = _DURATION.match(str(value).strip())
     if not match:
-        raise ValueError(f"{value!r} is not a duration; use a number with s, m, h, d or w (e.g. 30d)")
+        raise ValueError(
+            f"{value!r} is not a duration; use a number with s, m, h, d or w (e.g. 30d)"
+        )
     return int(match.group(1)) * _DURATION_SECONDS[match.group(2)]
 
 

@@ -15,7 +15,7 @@ import stat
 import sys
 import tarfile
 import zipfile
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -47,17 +47,22 @@ def _candidates(name: str) -> list[Path]:
 
 
 def _version(path: Path, name: str) -> tuple[int, int] | None:
-    argv = [str(path), "version", "--short"] if name == "helm" else [
-        str(path), "version", "--client", "-o", "json"]
+    argv = (
+        [str(path), "version", "--short"]
+        if name == "helm"
+        else [str(path), "version", "--client", "-o", "json"]
+    )
     try:
         out = Command(argv, timeout=30).run().stdout
     except CommandError:
         return None
-    match = re.search(r'v?(\d+)\.(\d+)\.\d+' if name == "helm" else r'"gitVersion":\s*"v(\d+)\.(\d+)', out)
+    match = re.search(
+        r"v?(\d+)\.(\d+)\.\d+" if name == "helm" else r'"gitVersion":\s*"v(\d+)\.(\d+)', out
+    )
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def find(name: str) -> Path:
     """Return a compatible binary for `helm` or `kubectl`, or raise ToolNotFound with a fix."""
     minimum = MIN_HELM if name == "helm" else MIN_KUBECTL
@@ -68,7 +73,8 @@ def find(name: str) -> Path:
         version = _version(path, name)
         if version and version >= minimum:
             return path
-        seen.append(f"{path} ({'unknown version' if version is None else '%d.%d' % version})")
+        shown = "unknown version" if version is None else f"{version[0]}.{version[1]}"
+        seen.append(f"{path} ({shown})")
     hint = f"; found but too old: {', '.join(seen)}" if seen else ""
     raise ToolNotFound(
         f"no usable {name} >= {'.'.join(map(str, minimum))}{hint}. "
