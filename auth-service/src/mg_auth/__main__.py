@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import sys
+
+from mg_auth.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""`mg-auth serve --config FILE [--host H] [--port P]` and `mg-auth check-config`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mg_auth.app import Listen, run
+from mg_auth.config import ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mg-auth", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the ForwardAuth verifier")
+    serve.add_argument("--config", required=True, type=Path, help="YAML config file")
+    serve.add_argument("--host", default="0.0.0.0", help="listen address (default 0.0.0.0)")
+    serve.add_argument("--port", default=8080, type=int, help="verify port (default 8080)")
+    serve.add_argument("--metrics-host", default="0.0.0.0", help="metrics listen address")
+    serve.add_argument("--metrics-port", default=9100, type=int, help="metrics port (9100)")
+    check = commands.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("--config", required=True, type=Path, help="YAML config file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"mg-auth: invalid config\n{exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(f"{args.config}: ok ({len(config.rules)} rules)")
+        return 0
+    run(config, Listen(args.host, args.port, args.metrics_host, args.metrics_port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The HTTP endpoints: `/verify` (the ForwardAuth decision), `/healthz`, `/readyz`, `/metrics`.
+
+Every path through `/verify` ends in `_decide`, which logs and counts the decision; any
+exception is a 500 deny. Identity headers appear only on a 200.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+
+from mg_auth.cache import Identity
+from mg_auth.config import Config, Rule
+from mg_auth.forwarded import BadRequest, Headers, query_has_token, read_target, single
+from mg_auth.http_server import Request, Response
+from mg_auth.jwks import JwksManager
+from mg_auth.logs import EventLog
+from mg_auth.metrics import Metrics
+from mg_auth.rules import RequestTarget, RuleTable, authorize, needs_identity
+from mg_auth.verifier import Denial, TokenVerifier, UnknownKid, token_digest
+
+NO_STORE = ("Cache-Control", "no-store")
+TEXT = ("Content-Type", "text/plain; charset=utf-8")
+
+
+def bearer_token(headers: Headers) -> str | None:
+    """The token from exactly one `Authorization: Bearer …`; None when there is none."""
+    value = single(headers, "authorization")
+    if value is None:
+        return None
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Denial(401, "not_bearer")
+    token = rest.strip(" ")
+    if not token or " " in token:
+        raise Denial(401, "malformed_authorization")
+    return token
+
+
+class Endpoints:
+    def __init__(
+        self,
+        config: Config,
+        verifier: TokenVerifier,
+        jwks: JwksManager,
+        metrics: Metrics,
+        log: EventLog,
+    ) -> None:
+        self._verifier = verifier
+        self._jwks = jwks
+        self._rules = RuleTable(config.rules)
+        self._metrics = metrics
+        self._log = log
+        self._challenge = f'Bearer realm="{config.realm}"'
+        self._invalid_challenge = f'Bearer realm="{config.realm}", error="invalid_token"'
+
+    # -- routing ------------------------------------------------------------------------
+    def main(self, request: Request) -> Response | Awaitable[Response]:
+        path = request.target.partition("?")[0]
+        if path == "/verify":
+            return self.verify(request)
+        if request.method not in ("GET", "HEAD"):
+            return Response(405, [NO_STORE, ("Allow", "GET, HEAD")])
+        if path == "/healthz":
+            return Response(200, [NO_STORE, TEXT], b"ok\n")
+        if path == "/readyz":
+            return self.readyz()
+        return Response(404, [NO_STORE])
+
+    def metrics_port(self, request: Request) -> Response | Awaitable[Response]:
+        path = request.target.partition("?")[0]
+        if request.method not in ("GET", "HEAD"):
+            return Response(405, [NO_STORE, ("Allow", "GET, HEAD")])
+        if path == "/metrics":
+            return Response(
+                200,
+                [NO_STORE, ("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                self._metrics.render(),
+            )
+        if path == "/healthz":
+            return Response(200, [NO_STORE, TEXT], b"ok\n")
+        if path == "/readyz":
+            return self.readyz()
+        return Response(404, [NO_STORE])
+
+    def readyz(self) -> Response:
+        if self._jwks.usable():
+            return Response(200, [NO_STORE, TEXT], b"ready\n")
+        retry = str(self._jwks.retry_after_seconds())
+        return Response(503, [NO_STORE, TEXT, ("Retry-After", retry)], b"no usable JWKS\n")
+
+    # -- /verify ------------------------------------------------------------------------
+    def verify(self, request: Request) -> Response | Awaitable[Response]:
+        started = time.perf_counter()
+        target: RequestTarget | None = None
+        rule: Rule | None = None
+        token: str | None = None
+        try:
+            headers = request.headers
+            if query_has_token(request.target.partition("?")[2]):
+                raise BadRequest("token_in_query")
+            target = read_target(headers)
+            token = bearer_token(headers) if "authorization" in headers else None
+            rule = self._rules.match(target)
+            if rule is None:
+                raise Denial(403, "no_rule_matched")
+            if not needs_identity(rule):
+                return self._decide(started, target, rule, 200, str(rule.auth), None, "none")
+            if token is None:
+                raise Denial(401, "missing_token")
+            try:
+                identity, hit = self._verifier.verify_now(token)
+            except UnknownKid:
+                return self._verify_after_refresh(started, target, rule, token)
+            return self._authorized(started, target, rule, identity, hit)
+        except BadRequest as exc:
+            return self._decide(started, target, rule, 400, exc.reason, None, "none", token)
+        except Denial as exc:
+            status, reason = exc.status, exc.reason
+            return self._decide(started, target, rule, status, reason, None, "none", token)
+        except Exception as exc:  # fail closed
+            self._log.event("error", where="verify", error=type(exc).__name__)
+            return self._decide(started, target, rule, 500, "internal_error", None, "none", token)
+
+    async def _verify_after_refresh(
+        self, started: float, target: RequestTarget, rule: Rule, token: str
+    ) -> Response:
+        try:
+            identity, hit = await self._verifier.verify_after_refresh(token)
+            return self._authorized(started, target, rule, identity, hit)
+        except Denial as exc:
+            status, reason = exc.status, exc.reason
+            return self._decide(started, target, rule, status, reason, None, "miss", token)
+        except Exception as exc:  # fail closed
+            self._log.event("error", where="verify_after_refresh", error=type(exc).__name__)
+            return self._decide(started, target, rule, 500, "internal_error", None, "miss", token)
+
+    def _authorized(
+        self, started: float, target: RequestTarget, rule: Rule, identity: Identity, hit: bool
+    ) -> Response:
+        cache = "hit" if hit else "miss"
+        denied = authorize(rule, identity)
+        if denied is not None:
+            return self._decide(started, target, rule, 403, denied, identity, cache)
+        return self._decide(started, target, rule, 200, "allowed", identity, cache)
+
+    def _decide(
+        self,
+        started: float,
+        target: RequestTarget | None,
+        rule: Rule | None,
+        status: int,
+        reason: str,
+        identity: Identity | None,
+        cache: str,
+        token: str | None = None,
+    ) -> Response:
+        response = self._response(status, reason, identity)
+        if identity is not None:
+            fingerprint: str | None = identity.fingerprint
+        else:
+            fingerprint = token_digest(token)[:6].hex() if token is not None else None
+        seconds = time.perf_counter() - started
+        rule_name = rule.name if rule is not None else "-"
+        self._metrics.decision(status, reason, rule_name, cache, seconds)
+        self._log.event(
+            "decision",
+            rule=rule_name,
+            status=status,
+            reason=reason,
+            sub=identity.sub if identity is not None else None,
+            token_fp=fingerprint,
+            cache=cache,
+            latency_ms=round(seconds * 1000, 3),
+            method=target.method if target is not None else None,
+            host=target.host if target is not None else None,
+            path=target.path if target is not None else None,
+        )
+        return response
+
+    def _response(self, status: int, reason: str, identity: Identity | None) -> Response:
+        if status == 200:
+            headers = [NO_STORE]
+            if identity is not None:
+                headers.append(("X-User-Id", identity.sub))
+                if identity.email is not None:
+                    headers.append(("X-User-Email", identity.email))
+                headers.append(("X-User-Roles", identity.roles_header))
+            return Response(200, headers)
+        if status == 401:
+            challenge = self._challenge if reason == "missing_token" else self._invalid_challenge
+            return Response(401, [NO_STORE, ("WWW-Authenticate", challenge)])
+        if status == 503:
+            retry = str(self._jwks.retry_after_seconds())
+            return Response(503, [NO_STORE, ("Retry-After", retry)])
+        return Response(status, [NO_STORE])

@@ -1,0 +1,48 @@
+"""Structured JSON event log on stdout, one line per event, flushed within 50 ms.
+
+Callers pass only log-safe fields: never a token, an Authorization header, cookies or a query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import IO, Any
+
+FLUSH_DELAY_SECONDS = 0.05
+
+
+class EventLog:
+    def __init__(self, stream: IO[bytes] | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout.buffer
+        self._pending: list[bytes] = []
+        self._flush_scheduled = False
+
+    def event(self, name: str, **fields: Any) -> None:
+        record = {"ts": round(time.time(), 3), "event": name, **fields}
+        self._pending.append(
+            json.dumps(record, separators=(",", ":"), default=str).encode() + b"\n"
+        )
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_scheduled = True
+        loop.call_later(FLUSH_DELAY_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        self._pending.clear()
+        try:
+            self._stream.write(data)
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed or broken stdout must not turn a decision into a crash
