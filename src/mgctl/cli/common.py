@@ -34,5 +34,7 @@ def load_or_exit(path: Path) -> Platform:
     except ConfigError as exc:
         err_console.print(f"[bold red]error:[/] {path} is not a valid platform config:")
         for issue in exc.issues:
-            err_console.print(f"  {issue.render(exc.file)}", markup=False, highlight=False)
+            err_console.print(
+                f"  {issue.render(exc.file)}", markup=False, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(EXIT_USAGE) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mgctl.config.platform import did_you_mean
+
+_LOCATED = re.compile(r"^([A-Za-z][\w.\[\]]*): (.*)$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,12 @@ def issues_from(
             if err["type"] == "literal_error":
                 message += f" (got {err.get('input')!r})"
         for line_message in message.split("\n"):
-            issues.append(ConfigIssue(path, line_message, _line_for(path, lines)))
+            line_path = path
+            located = _LOCATED.match(line_message)
+            if located and not path:  # a cross-field rule names its own YAML path
+                line_path = located.group(1)
+                line_message = located.group(2)
+            issues.append(ConfigIssue(line_path, line_message, _line_for(line_path, lines)))
     return issues
 
 

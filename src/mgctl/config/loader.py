@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,6 @@ def _line_map(node: yaml.Node, loc: tuple[int | str, ...], out: dict[str, int]) 
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _line_map(item, (*loc, i), out)
-
-
-def _pin_service_index(message: str, lines: dict[str, int]) -> int | None:
-    match = re.match(r"^(services|databases)\[(\d+)\]", message)
-    return lines.get(f"{match.group(1)}[{match.group(2)}]") if match else None
 
 
 def load_platform(path: Path | str) -> Platform:
@@ -51,9 +45,4 @@ def load_platform(path: Path | str) -> Platform:
     try:
         return Platform.model_validate(data)
     except ValidationError as exc:
-        issues = issues_from(exc, Platform, lines)
-        pinned = [
-            ConfigIssue(i.path, i.message, i.line or _pin_service_index(i.message, lines))
-            for i in issues
-        ]
-        raise ConfigError(file, pinned) from exc
+        raise ConfigError(file, issues_from(exc, Platform, lines)) from exc

@@ -53,29 +53,36 @@ class Platform(Model):
             wanted = ([service.database] if service.database else []) + service.egress.databases
             for db in wanted:
                 if db not in db_names:
+                    field = "database" if db == service.database else "egress.databases"
                     errors.append(
-                        f"services[{i}] ({service.name}): database {db!r} is not in databases"
+                        f"services[{i}].{field}: database {db!r} is not in databases"
                         f"{did_you_mean(db, db_names)}"
                     )
             env = service.environment or self.project.environment
             if env not in self.project.environments:
                 errors.append(
-                    f"services[{i}] ({service.name}): environment {env!r} is not in "
+                    f"services[{i}].environment: environment {env!r} is not in "
                     f"project.environments{did_you_mean(env, list(self.project.environments))}"
                 )
             if service.egress.kafka and not self.kafka.enabled:
-                errors.append(f"services[{i}] ({service.name}): egress.kafka needs kafka.enabled")
+                errors.append(f"services[{i}].egress.kafka: egress.kafka needs kafka.enabled")
             ports = [service.port] + [p.port for s in service.sidecars for p in s.ports]
             for port, count in Counter(ports).items():
                 if count > 1:
                     errors.append(
-                        f"services[{i}] ({service.name}): port {port} is used by more than one "
+                        f"services[{i}].port: port {port} is used by more than one "
                         "container of the pod"
                     )
         hosts = [s.ingress.host for s in self.services if s.ingress]
         for host, count in Counter(hosts).items():
             if count > 1:
-                errors.append(f"services: ingress host {host!r} is used by {count} services")
+                last = max(
+                    i for i, s in enumerate(self.services) if s.ingress and s.ingress.host == host
+                )
+                errors.append(
+                    f"services[{last}].ingress.host: ingress host {host!r} is used by "
+                    f"{count} services"
+                )
         if errors:
             raise ValueError("\n".join(errors))
         return self

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mgctl.config.base import Cpu, EnvName, Hostname, Model, Name, Size
 
+SUPPORTED_KUBERNETES = ("1.35", "1.36", "1.37")
 EnvironmentName = Literal["development", "staging", "production"]
 
 
@@ -22,7 +23,7 @@ class DopplerEnvironment(Model):
 class Project(Model):
     name: Name = "mg-central"
     prefix: Name = "mg"
-    kubernetes_version: str = Field(default="1.35", pattern=r"^1\.(3[5-7])$")
+    kubernetes_version: str = Field(default="1.35", description="Minor version: 1.35–1.37")
     environment: EnvironmentName = Field(
         default="production", description="The environment this cluster serves"
     )
@@ -32,6 +33,16 @@ class Project(Model):
         "staging": DopplerEnvironment(config="stg", token_secret="doppler-token-staging"),
         "production": DopplerEnvironment(config="prd", token_secret="doppler-token-production"),
     }
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if value not in SUPPORTED_KUBERNETES:
+            raise ValueError(
+                f"Kubernetes {value!r} is not supported; "
+                f"use one of {', '.join(SUPPORTED_KUBERNETES)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _own_environment_listed(self) -> Project:

@@ -1,0 +1,52 @@
+"""The fixture corpus: valid configs load; each invalid one fails with its promised message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mgctl.config import ConfigError, load_platform
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+
+
+def _expected(path: Path) -> str:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), f"{path.name} must start with '# expect: <message>'"
+    return first.removeprefix("# expect: ")
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_configs_load(path: Path) -> None:
+    platform = load_platform(path)
+    assert platform.services
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_configs_fail_with_a_clear_message(path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_platform(path)
+    message = str(caught.value)
+    assert _expected(path) in message
+    assert str(path) in message, "every error names the file"
+
+
+def test_errors_carry_line_numbers() -> None:
+    path = FIXTURES / "invalid" / "unknown-key-did-you-mean.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_platform(path)
+    issue = caught.value.issues[0]
+    assert issue.line == path.read_text().splitlines().index("    replics: 2") + 1
+
+
+def test_the_example_is_in_the_corpus() -> None:
+    example = Path(__file__).parents[2] / "examples" / "mg" / "platform.yaml"
+    assert (FIXTURES / "valid" / "seed-example.yaml").read_text() == example.read_text()
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the file"):
+        load_platform(tmp_path / "absent.yaml")
