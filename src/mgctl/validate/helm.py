@@ -1,0 +1,177 @@
+"""Thin wrapper over the real `helm` binary: lint and template, never writing into the repo.
+
+A service chart in mg-deploy depends on the library chart through `repository:
+file://../../_library`. Instead of `helm dependency build` (which writes `charts/*.tgz` and
+`Chart.lock` into the validated repo, and packs a tarball per chart), `prepared_chart` copies the
+chart into a temporary directory and places each local (`file://`) dependency there unpacked as
+`charts/<name>/`: helm loads unpacked subchart directories the same way as tarballs.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mgctl.tools import binaries
+from mgctl.tools.command import Command, CommandError
+
+DEFAULT_TIMEOUT = 120.0
+
+
+class HelmError(RuntimeError):
+    """helm failed on a chart; the message holds helm's own error text."""
+
+    def __init__(self, chart: Path, action: str, detail: str) -> None:
+        self.chart = chart
+        self.action = action
+        self.detail = detail.strip()
+        super().__init__(f"helm {action} failed for {chart}: {self.detail}")
+
+
+@dataclass
+class LintResult:
+    chart: Path
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def helm_binary() -> Path:
+    return binaries.find("helm")
+
+
+def _chart_metadata(chart_dir: Path) -> dict[str, Any]:
+    chart_file = chart_dir / "Chart.yaml"
+    try:
+        data = yaml.safe_load(chart_file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise HelmError(chart_dir, "load", f"{chart_file} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise HelmError(chart_dir, "load", f"{chart_file} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise HelmError(chart_dir, "load", f"{chart_file} is not a mapping")
+    return data
+
+
+def local_dependencies(chart_dir: Path) -> list[tuple[str, Path]]:
+    """(name, directory) of every `file://` dependency of the chart."""
+    found: list[tuple[str, Path]] = []
+    for dep in _chart_metadata(chart_dir).get("dependencies") or []:
+        repository = str(dep.get("repository") or "") if isinstance(dep, dict) else ""
+        if repository.startswith("file://"):
+            target = (chart_dir / repository.removeprefix("file://")).resolve()
+            found.append((str(dep.get("name")), target))
+    return found
+
+
+def _already_vendored(chart_dir: Path, name: str) -> bool:
+    charts = chart_dir / "charts"
+    if (charts / name / "Chart.yaml").is_file():
+        return True
+    return any(re.fullmatch(rf"{re.escape(name)}-[^/]*\.tgz", p.name) for p in charts.glob("*.tgz"))
+
+
+@contextmanager
+def prepared_chart(chart_dir: Path) -> Iterator[Path]:
+    """The chart ready for helm: itself when it has no missing local dependency, else a temp copy
+    with each `file://` dependency unpacked under `charts/`. The repo is never written."""
+    missing = [
+        (name, target)
+        for name, target in local_dependencies(chart_dir)
+        if not _already_vendored(chart_dir, name)
+    ]
+    if not missing:
+        yield chart_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="mgctl-chart-") as tmp:
+        copy = Path(tmp) / chart_dir.name
+        shutil.copytree(chart_dir, copy, symlinks=False)
+        for name, target in missing:
+            if not (target / "Chart.yaml").is_file():
+                raise HelmError(
+                    chart_dir,
+                    "dependency",
+                    f"dependency {name!r} points to {target}, which has no Chart.yaml. "
+                    "Fix the `repository: file://...` path in Chart.yaml",
+                )
+            shutil.copytree(target, copy / "charts" / name, symlinks=False)
+        yield copy
+
+
+def _run(chart: Path, action: str, argv: list[str]) -> str:
+    try:
+        return Command(argv, timeout=DEFAULT_TIMEOUT).run().stdout
+    except CommandError as exc:
+        raise HelmError(chart, action, _clean(exc.stderr or exc.stdout or str(exc))) from exc
+
+
+def _clean(detail: str) -> str:
+    lines = [line for line in detail.strip().splitlines() if not line.startswith("Use --debug")]
+    return "\n".join(lines).strip().removeprefix("Error: ")
+
+
+def template(
+    chart_dir: Path,
+    release: str,
+    namespace: str,
+    values_files: Sequence[Path] = (),
+    kube_version: str | None = None,
+) -> str:
+    """Rendered manifests (`helm template`); local dependencies supplied without touching the
+    repo. Values files are resolved before the chart is copied."""
+    values = [str(v.resolve()) for v in values_files]
+    with prepared_chart(chart_dir) as ready:
+        argv = [str(helm_binary()), "template", release, str(ready), "--namespace", namespace]
+        for item in values:
+            argv += ["--values", item]
+        if kube_version:
+            argv += ["--kube-version", kube_version]
+        return _run(chart_dir, "template", argv)
+
+
+_SECTION = re.compile(r"^==> Linting (?P<chart>.+)$")
+_MESSAGE = re.compile(r"^\[(?P<level>ERROR|WARNING|INFO)\] (?P<text>.*)$")
+
+
+def lint_many(chart_dirs: Sequence[Path], kube_version: str | None = None) -> list[LintResult]:
+    """`helm lint` over several prepared chart directories in one helm process."""
+    if not chart_dirs:
+        return []
+    argv = [str(helm_binary()), "lint", *map(str, chart_dirs)]
+    if kube_version:
+        argv += ["--kube-version", kube_version]
+    proc = Command(argv, timeout=DEFAULT_TIMEOUT).run(check=False)
+    results = {str(chart): LintResult(chart) for chart in chart_dirs}
+    current: LintResult | None = None
+    for line in proc.stdout.splitlines():
+        section = _SECTION.match(line)
+        if section:
+            current = results.get(section.group("chart").strip())
+            continue
+        message = _MESSAGE.match(line)
+        if current is None or not message:
+            continue
+        if message.group("level") == "ERROR":
+            current.errors.append(message.group("text"))
+        elif message.group("level") == "WARNING":
+            current.warnings.append(message.group("text"))
+    if proc.returncode != 0 and not any(r.errors for r in results.values()):
+        detail = (proc.stderr or proc.stdout).strip() or f"exit {proc.returncode}"
+        for result in results.values():
+            result.errors.append(detail)
+    return list(results.values())
+
+
+def lint(chart_dir: Path, kube_version: str | None = None) -> LintResult:
+    """`helm lint` of one chart (local dependencies supplied without touching the repo)."""
+    with prepared_chart(chart_dir) as ready:
+        result = lint_many([ready], kube_version)[0]
+    result.chart = chart_dir
+    return result

@@ -1,0 +1,235 @@
+"""Validate Kubernetes objects against the API they will be sent to.
+
+Built-in kinds use the strict JSON schemas bundled in the `kubernetes-validate` package
+(`kubernetes_validate/kubernetes-json-schema/v1.N.0-local-strict/_definitions.json`: one file
+holding every definition, each top-level kind tagged with `x-kubernetes-group-version-kind`).
+That file is loaded once per Kubernetes version; validators are compiled once per kind.
+Custom resources use the `openAPIV3Schema` of the pinned CRDs (see `crd_schema`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from mgctl.validate.crd_index import CrdIndex
+from mgctl.validate.crd_schema import prune_nulls, strict_json_schema
+from mgctl.validate.manifests import Finding, Manifest, json_path
+
+CHECK = "schema"
+DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.0-local-strict$")
+
+
+class UnsupportedKubernetesVersion(ValueError):
+    pass
+
+
+def bundled_versions() -> list[tuple[int, int]]:
+    """Kubernetes minor versions whose strict schemas kubernetes-validate bundles."""
+    root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    found = []
+    for entry in root.iterdir():
+        match = _VERSION_DIR.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), int(match.group(2))))
+    return sorted(found)
+
+
+def parse_kubernetes_version(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
+    if not match:
+        raise UnsupportedKubernetesVersion(
+            f"Kubernetes version {text!r} is not MAJOR.MINOR (e.g. 1.35)"
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+@lru_cache(maxsize=4)
+def _builtin_definitions(major: int, minor: int) -> dict[str, Any]:
+    available = bundled_versions()
+    if (major, minor) not in available:
+        names = ", ".join(f"{a}.{b}" for a, b in available)
+        raise UnsupportedKubernetesVersion(
+            f"no bundled Kubernetes {major}.{minor} schemas (kubernetes-validate has {names}). "
+            "Fix: pass --kube-version with one of those, or upgrade kubernetes-validate"
+        )
+    path = resources.files("kubernetes_validate").joinpath(
+        f"kubernetes-json-schema/v{major}.{minor}.0-local-strict/_definitions.json"
+    )
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _served_builtins(definitions: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(apiVersion, kind) -> definition name, for kinds the API server serves."""
+    served: dict[tuple[str, str], str] = {}
+    for name, schema in definitions["$defs"].items():
+        gvks = schema.get("x-kubernetes-group-version-kind") or []
+        if len(gvks) != 1:  # shared types such as DeleteOptions/WatchEvent are not objects
+            continue
+        gvk = gvks[0]
+        api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
+        served[(api_version, gvk["kind"])] = name
+    return served
+
+
+class SchemaRegistry:
+    """Validators for built-in kinds of one Kubernetes version plus the CRDs in `crd_dirs`."""
+
+    def __init__(self, kubernetes_version: str, crd_dirs: Sequence[Path] = ()) -> None:
+        self.major, self.minor = parse_kubernetes_version(kubernetes_version)
+        self.kubernetes_version = f"{self.major}.{self.minor}"
+        self._definitions = _builtin_definitions(self.major, self.minor)
+        self._builtins = _served_builtins(self._definitions)
+        self._registry: Registry[Any] = Registry().with_resource(
+            DEFINITIONS_ID, Resource.from_contents(self._definitions)
+        )
+        self.crds = CrdIndex(crd_dirs)
+        self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
+        self._lock = threading.Lock()
+
+    # -- lookup ---------------------------------------------------------------------------
+    def is_builtin(self, api_version: str, kind: str) -> bool:
+        return (api_version, kind) in self._builtins
+
+    def is_served(self, api_version: str, kind: str) -> bool:
+        return self.validator(api_version, kind) is not None
+
+    def add_crds(self, manifests: Iterable[Manifest]) -> None:
+        """Make CRDs that are part of the validated set serve their kinds too."""
+        for manifest in manifests:
+            if manifest.kind == "CustomResourceDefinition":
+                self.crds.add_body(manifest.body, manifest.source)
+                with self._lock:
+                    self._validators = {
+                        key: value for key, value in self._validators.items() if value is not None
+                    }
+
+    def validator(self, api_version: str, kind: str) -> Draft202012Validator | None:
+        key = (api_version, kind)
+        with self._lock:
+            if key in self._validators:
+                return self._validators[key]
+        compiled = self._compile(api_version, kind)
+        with self._lock:
+            self._validators[key] = compiled
+        return compiled
+
+    def _compile(self, api_version: str, kind: str) -> Draft202012Validator | None:
+        name = self._builtins.get((api_version, kind))
+        if name is not None:
+            schema = {"$ref": f"{DEFINITIONS_ID}#/$defs/{name}"}
+            return Draft202012Validator(schema, registry=self._registry)
+        group, _, version = api_version.rpartition("/")
+        definition = self.crds.get(group, kind) if group else None
+        if definition is None:
+            return None
+        served = definition.versions().get(version)
+        if served is None:
+            return None
+        openapi = (served.get("schema") or {}).get("openAPIV3Schema") or {
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": True,
+        }
+        return Draft202012Validator(strict_json_schema(openapi), registry=self._registry)
+
+    def served_versions(self, group: str, kind: str) -> list[str]:
+        """apiVersions under which `kind` is served (for hints)."""
+        found = [av for (av, k) in self._builtins if k == kind and av.rpartition("/")[0] == group]
+        definition = self.crds.get(group, kind)
+        if definition is not None:
+            found += [f"{group}/{v}" for v in definition.versions()]
+        return sorted(found)
+
+    # -- validation -----------------------------------------------------------------------
+    def validate(self, manifest: Manifest) -> list[Finding]:
+        validator = self.validator(manifest.api_version, manifest.kind)
+        if validator is None:
+            return [self._not_served(manifest)]
+        builtin = self.is_builtin(manifest.api_version, manifest.kind)
+        instance = manifest.body if builtin else prune_nulls(manifest.body)
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
+        return [self._finding(manifest, error) for error in errors]
+
+    def _not_served(self, manifest: Manifest) -> Finding:
+        message = (
+            f"apiVersion {manifest.api_version} kind {manifest.kind} is not served by "
+            f"Kubernetes {self.kubernetes_version} or any pinned CRD"
+        )
+        alternatives = self.served_versions(manifest.group, manifest.kind)
+        if alternatives:
+            message += (
+                f"; served: {', '.join(alternatives)}. Fix: use apiVersion {alternatives[-1]}"
+            )
+        elif self.crds.files or manifest.group:
+            message += (
+                ". Fix: use a served apiVersion, or add the CRD to the schema dir (--schemas; "
+                "`mgctl schemas fetch` downloads the pinned ones)"
+            )
+        return manifest.finding(CHECK, "apiVersion", message)
+
+    def _finding(self, manifest: Manifest, error: ValidationError) -> Finding:
+        error = _most_specific(error)
+        path = list(error.absolute_path)
+        message = _describe(error, manifest.kind, self.kubernetes_version)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            unknown = _unexpected_fields(error)
+            if len(unknown) == 1:
+                path.append(unknown[0])
+        return manifest.finding(CHECK, json_path(path), message)
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return best_match(error.context)
+    return error
+
+
+def _unexpected_fields(error: ValidationError) -> list[str]:
+    allowed = (
+        set((error.schema or {}).get("properties") or {})
+        if isinstance(error.schema, dict)
+        else set()
+    )
+    return sorted(str(key) for key in error.instance if key not in allowed)
+
+
+def _describe(error: ValidationError, kind: str, kube_version: str) -> str:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        unknown = _unexpected_fields(error)
+        names = ", ".join(repr(u) for u in unknown)
+        return (
+            f"unknown field{'s' if len(unknown) != 1 else ''} {names} "
+            f"(not in the {kind} schema for Kubernetes {kube_version}/pinned CRDs): "
+            "fix the spelling or the indentation, or remove it"
+        )
+    if error.validator == "type":
+        expected = error.validator_value
+        if isinstance(expected, list):
+            expected = " or ".join(t for t in expected if t != "null")
+        return f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
+    if error.validator == "required":
+        return f"{error.message} (required field)"
+    if error.validator == "enum":
+        allowed = ", ".join(repr(v) for v in error.validator_value if v is not None)
+        return f"{error.instance!r} is not one of {allowed}"
+    return str(error.message)
+
+
+__all__ = [
+    "SchemaRegistry",
+    "UnsupportedKubernetesVersion",
+    "bundled_versions",
+    "parse_kubernetes_version",
+]
