@@ -120,7 +120,7 @@ def lint(chart: Path) -> str:
     try:
         return str(helm("lint", "--strict", str(chart)).stdout)
     except CommandError as exc:
-        raise AssertionError(str(exc)) from exc
+        raise AssertionError(f"{exc}\n{exc.stdout}") from exc
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

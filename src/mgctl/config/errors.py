@@ -44,14 +44,14 @@ def yaml_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel inside Optional[...], list[...] or dict[..., ...], if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType, list, dict):
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = model_in(arg)
             if found:
                 return found
     return None
@@ -68,7 +68,7 @@ def allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]
         field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
             continue  # a dict key such as an env var name
-        model = _model_in(field.annotation)
+        model = model_in(field.annotation)
     if model is None:
         return []
     return [f.alias or name for name, f in model.model_fields.items()]

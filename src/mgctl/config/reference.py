@@ -1,0 +1,92 @@
+"""docs/config-reference.md, generated from the models so it cannot drift from the code.
+
+Regenerate with: python -m mgctl.config.reference > docs/config-reference.md
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from mgctl.config.errors import model_in
+from mgctl.config.platform import Platform
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args if a is not type(None)) + " (optional)"
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"map {_type_name(args[0])} → {_type_name(args[1])}"
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if isinstance(annotation, type):
+        return annotation.__name__ if not issubclass(annotation, BaseModel) else "mapping"
+    return str(annotation)
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "**required**"
+    value = field.get_default(call_default_factory=True)
+    if value is PydanticUndefined:
+        return ""
+    if isinstance(value, BaseModel):
+        return "(see below)"
+    if value in ([], {}):
+        return "empty"
+    text = json.dumps(value, default=str)
+    return f"`{text}`" if len(text) <= 60 else "(see below)"
+
+
+def _section(model: type[BaseModel], path: str, out: list[str], seen: set[str]) -> None:
+    if path in seen:
+        return
+    seen.add(path)
+    out.append(f"\n### `{path}`\n")
+    if model.__doc__ and model.__doc__ != BaseModel.__doc__:
+        out.append(model.__doc__.strip().splitlines()[0] + "\n")
+    out.append("| key | type | default | description |\n|---|---|---|---|")
+    children: list[tuple[type[BaseModel], str]] = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        desc = (field.description or "").replace("|", "\\|")
+        out.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
+        child = model_in(field.annotation)
+        if child is not None:
+            is_list = typing.get_origin(field.annotation) is list
+            children.append((child, f"{path}.{key}{'[]' if is_list else ''}"))
+    for child, child_path in children:
+        _section(child, child_path, out, seen)
+
+
+def reference_markdown() -> str:
+    out = [
+        "# platform.yaml reference",
+        "",
+        "Generated from the models in `src/mgctl/config/` "
+        "(`python -m mgctl.config.reference > docs/config-reference.md`). Keys are camelCase; "
+        "unknown keys are errors. `mgctl schema` prints the same as JSON Schema for editors.",
+    ]
+    seen: set[str] = set()
+    for name, field in Platform.model_fields.items():
+        child = model_in(field.annotation)
+        if child is not None:
+            is_list = typing.get_origin(field.annotation) is list
+            _section(child, f"{field.alias or name}{'[]' if is_list else ''}", out, seen)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")
