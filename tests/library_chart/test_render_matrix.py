@@ -68,259 +68,527 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
             and one(o, "Deployment")["spec"]["replicas"] == 1
         ),
     ),
-    ("replicas-0", {"replicaCount": 0}, lambda o: _assert(one(o, "Deployment")["spec"]["replicas"] == 0)),
-    ("image-registry", {"image": {"registry": "ghcr.io", "repository": "mg/svc", "tag": "9"}},
-     lambda o: _assert(main(o)["image"] == "ghcr.io/mg/svc:9")),
-    ("autoscaling-cpu", {"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": 70}},
-     lambda o: _assert(
-         "replicas" not in one(o, "Deployment")["spec"]
-         and one(o, "HorizontalPodAutoscaler")["spec"]["metrics"][0]["resource"]["name"] == "cpu"
-         and one(o, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 3
-     )),
-    ("autoscaling-cpu-memory-behavior", {"autoscaling": {
-        "enabled": True, "minReplicas": 2, "maxReplicas": 5, "targetCPUUtilizationPercentage": 70,
-        "targetMemoryUtilizationPercentage": 80,
-        "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}},
-     lambda o: _assert(
-         len(one(o, "HorizontalPodAutoscaler")["spec"]["metrics"]) == 2
-         and one(o, "HorizontalPodAutoscaler")["spec"]["minReplicas"] == 2
-     )),
-    ("autoscaling-no-targets", {"autoscaling": {"enabled": True}},
-     lambda o: _assert("metrics" not in one(o, "HorizontalPodAutoscaler")["spec"])),
-    ("autoscaling-off", {"autoscaling": {"enabled": False, "maxReplicas": 4}},
-     lambda o: _assert(not by_kind(o, "HorizontalPodAutoscaler"))),
-    ("pdb-minAvailable", {"pdb": {"enabled": True, "minAvailable": 1}},
-     lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["minAvailable"] == 1
-                       and "maxUnavailable" not in one(o, "PodDisruptionBudget")["spec"])),
-    ("pdb-minAvailable-0", {"pdb": {"enabled": True, "minAvailable": 0}},
-     lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["minAvailable"] == 0)),
-    ("pdb-maxUnavailable-percent", {"pdb": {"enabled": True, "maxUnavailable": "50%"}},
-     lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] == "50%")),
-    ("pdb-default", {"pdb": {"enabled": True}},
-     lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1)),
-    ("pdb-off", {"pdb": {"enabled": False, "minAvailable": 1}},
-     lambda o: _assert(not by_kind(o, "PodDisruptionBudget"))),
-    ("metrics-on", {"metrics": {"enabled": True, "interval": "15s", "labels": {"release": "kps"}}},
-     lambda o: _assert(
-         one(o, "ServiceMonitor")["spec"]["endpoints"][0]
-         == {"port": "http", "path": "/actuator/prometheus", "interval": "15s",
-             "scrapeTimeout": "10s"}
-         and one(o, "ServiceMonitor")["metadata"]["labels"]["release"] == "kps"
-     )),
-    ("metrics-named-port", {
-        "metrics": {"enabled": True, "port": "metrics", "path": "/metrics"},
-        "extraPorts": [{"name": "metrics", "containerPort": 9090}],
-        "service": {"extraPorts": [{"name": "metrics", "port": 9090}]}},
-     lambda o: _assert(
-         one(o, "ServiceMonitor")["spec"]["endpoints"][0]["port"] == "metrics"
-         and one(o, "Service")["spec"]["ports"][1]["targetPort"] == "metrics"
-         and {"protocol": "TCP", "port": "metrics"}
-         in one(o, "NetworkPolicy")["spec"]["ingress"][1]["ports"]
-     )),
-    ("metrics-off", {"metrics": {"enabled": False}},
-     lambda o: _assert(not by_kind(o, "ServiceMonitor"))),
-    ("networkpolicy-off", {"networkPolicy": {"enabled": False}},
-     lambda o: _assert(not by_kind(o, "NetworkPolicy"))),
-    ("networkpolicy-no-postgres", {"networkPolicy": {"egress": {"postgres": False}}},
-     lambda o: _assert(egress_ports(o) == {53, 9092, 9093})),
-    ("networkpolicy-no-kafka", {"networkPolicy": {"egress": {"kafka": False}}},
-     lambda o: _assert(egress_ports(o) == {53, 5432})),
-    ("networkpolicy-dns-only", {"networkPolicy": {"egress": {"kafka": False, "postgres": False}}},
-     lambda o: _assert(egress_ports(o) == {53})),
-    ("networkpolicy-https", {"networkPolicy": {"allowExternalHTTPS": True}},
-     lambda o: _assert(egress_ports(o) == {53, 443, 5432, 9092, 9093})),
-    ("networkpolicy-namespaces-extra", {"networkPolicy": {
-        "ingressFromNamespaces": ["traefik"],
-        "egress": {"kafkaNamespace": "streaming", "databaseNamespace": "pg"},
-        "extraIngress": [{"from": [{"podSelector": {"matchLabels": {"app": "x"}}}],
-                          "ports": [{"protocol": "TCP", "port": 50051}]}],
-        "extraEgress": [{"to": [{"ipBlock": {"cidr": "203.0.113.10/32"}}],
-                         "ports": [{"protocol": "TCP", "port": 8443}]}]}},
-     lambda o: _assert(egress_ports(o) == {53, 5432, 8443, 9092, 9093}
-                       and len(one(o, "NetworkPolicy")["spec"]["ingress"]) == 3)),
-    ("networkpolicy-no-namespaces", {"networkPolicy": {"ingressFromNamespaces": []}},
-     lambda o: _assert(len(one(o, "NetworkPolicy")["spec"]["ingress"]) == 1)),
-    ("externalsecret-on", {"externalSecret": {"enabled": True, "keys": SECRET_KEYS}},
-     lambda o: _assert(
-         one(o, "ExternalSecret")["spec"]["secretStoreRef"]["name"] == "doppler-development"
-         and "checksum/external-secret"
-         in one(o, "Deployment")["spec"]["template"]["metadata"]["annotations"]
-         and main(o)["envFrom"] == [{"secretRef": {"name": "svc-secrets"}}]
-     )),
-    ("externalsecret-no-reload", {"externalSecret": {
-        "enabled": True, "reloadOnChange": False, "keys": SECRET_KEYS}},
-     lambda o: _assert(
-         "annotations" not in one(o, "Deployment")["metadata"]
-         and "annotations" not in one(o, "Deployment")["spec"]["template"]["metadata"]
-     )),
-    ("externalsecret-remoteref-store", {"environment": "staging", "externalSecret": {
-        "enabled": True, "secretStoreName": "vault", "refreshInterval": "15m",
-        "keys": [{"secretKey": "DSN", "remoteRef": {"key": "DB", "property": "dsn"}}]}},
-     lambda o: _assert(
-         one(o, "ExternalSecret")["spec"]["data"][0]["remoteRef"] == {"key": "DB", "property": "dsn"}
-         and one(o, "ExternalSecret")["spec"]["secretStoreRef"]["name"] == "vault"
-         and one(o, "ExternalSecret")["spec"]["refreshInterval"] == "15m"
-     )),
-    ("externalsecret-off", {"externalSecret": {"enabled": False, "keys": SECRET_KEYS}},
-     lambda o: _assert(not by_kind(o, "ExternalSecret") and "envFrom" not in main(o))),
-    ("ingress-protected", {"ingress": {"enabled": True, "host": "app.example.com"}},
-     lambda o: _assert(
-         route(o)["match"] == "Host(`app.example.com`) && PathPrefix(`/`)"
-         and route(o)["middlewares"] == [{"name": "auth0-auth", "namespace": "traefik"}]
-         and route(o)["services"] == [{"name": "svc", "port": 8080}]
-         and one(o, "IngressRoute")["spec"]["entryPoints"] == ["websecure"]
-         and one(o, "IngressRoute")["spec"]["tls"] == {"secretName": "svc-tls"}
-         and one(o, "Certificate")["spec"]["secretName"] == "svc-tls"
-         and one(o, "Certificate")["spec"]["dnsNames"] == ["app.example.com"]
-         and one(o, "Certificate")["spec"]["issuerRef"]["name"] == "letsencrypt-production"
-     )),
-    ("ingress-public-paths", {"ingress": {
-        "enabled": True, "host": "api.example.com", "auth": False, "paths": ["/api", "/ws"],
-        "entryPoints": ["web", "websecure"], "tls": {"clusterIssuer": "letsencrypt-staging"}}},
-     lambda o: _assert(
-         [r["match"] for r in one(o, "IngressRoute")["spec"]["routes"]]
-         == ["Host(`api.example.com`) && PathPrefix(`/api`)",
-             "Host(`api.example.com`) && PathPrefix(`/ws`)"]
-         and all("middlewares" not in r for r in one(o, "IngressRoute")["spec"]["routes"])
-         and one(o, "Certificate")["spec"]["issuerRef"]["name"] == "letsencrypt-staging"
-     )),
-    ("ingress-no-tls-custom-middleware", {"ingress": {
-        "enabled": True, "host": "app.example.com", "tls": {"enabled": False},
-        "middleware": {"name": "oauth", "namespace": "auth"}}},
-     lambda o: _assert(
-         "tls" not in one(o, "IngressRoute")["spec"] and not by_kind(o, "Certificate")
-         and route(o)["middlewares"] == [{"name": "oauth", "namespace": "auth"}]
-     )),
-    ("ingress-off", {"ingress": {"enabled": False, "host": "app.example.com"}},
-     lambda o: _assert(not by_kind(o, "IngressRoute") and not by_kind(o, "Certificate"))),
-    ("tmpdir-off", {"tmpDir": {"enabled": False}},
-     lambda o: _assert("volumes" not in pod(o) and "volumeMounts" not in main(o))),
-    ("tmpdir-with-mounts", {
-        "tmpDir": {"enabled": True, "sizeLimit": "1Gi"},
-        "volumes": [{"name": "config", "configMap": {"name": "svc-config"}}],
-        "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True}]},
-     lambda o: _assert(
-         [m["name"] for m in main(o)["volumeMounts"]] == ["config", "tmp"]
-         and pod(o)["volumes"][0] == {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
-         and pod(o)["volumes"][1]["name"] == "config"
-     )),
-    ("sidecar-with-ports-and-mounts", {
-        "volumes": [{"name": "shared", "emptyDir": {}}],
-        "sidecars": [{"name": "proxy", "image": "envoyproxy/envoy:v1.36.2",
-                      "ports": [{"name": "admin", "containerPort": 9901}],
-                      "volumeMounts": [{"name": "shared", "mountPath": "/shared"}],
-                      "args": ["--config-path", "/shared/envoy.yaml"],
-                      "readinessProbe": {"tcpSocket": {"port": 9901}}}]},
-     lambda o: _assert(
-         pod(o)["containers"][1]["volumeMounts"] == [{"name": "shared", "mountPath": "/shared"}]
-         and pod(o)["containers"][1]["securityContext"]["readOnlyRootFilesystem"] is True
-         and pod(o)["containers"][1]["readinessProbe"] == {"tcpSocket": {"port": 9901}}
-     )),
-    ("sidecar-without-ports", {"sidecars": [{"name": "logger", "image": "busybox:1.37"}]},
-     lambda o: _assert("ports" not in pod(o)["containers"][1])),
-    ("initcontainers", {"initContainers": [
-        {"name": "migrate", "image": "shykhov/mg.migrate:1.0", "command": ["/migrate"],
-         "securityContext": {"runAsUser": 1001}}]},
-     lambda o: _assert(
-         pod(o)["initContainers"][0]["securityContext"]
-         == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-             "capabilities": {"drop": ["ALL"]}, "runAsUser": 1001}
-     )),
-    ("serviceaccount-existing", {"serviceAccount": {"create": False, "name": "shared-sa"}},
-     lambda o: _assert(not by_kind(o, "ServiceAccount")
-                       and pod(o)["serviceAccountName"] == "shared-sa")),
-    ("serviceaccount-default", {"serviceAccount": {"create": False}},
-     lambda o: _assert(pod(o)["serviceAccountName"] == "default")),
-    ("serviceaccount-automount", {"serviceAccount": {"automount": True, "name": "svc-api",
-                                                     "annotations": {"a": "b"}}},
-     lambda o: _assert(pod(o)["automountServiceAccountToken"] is True
-                       and one(o, "ServiceAccount")["metadata"]["name"] == "svc-api")),
-    ("probes-disabled", {"probes": {k: {"enabled": False} for k in ("liveness", "readiness",
-                                                                     "startup")}},
-     lambda o: _assert(not {"livenessProbe", "readinessProbe", "startupProbe"} & set(main(o)))),
-    ("probe-tcpsocket", {"probes": {"liveness": {"type": "tcpSocket", "initialDelaySeconds": 0}}},
-     lambda o: _assert(main(o)["livenessProbe"]["tcpSocket"] == {"port": "http"}
-                       and main(o)["livenessProbe"]["initialDelaySeconds"] == 0
-                       and "httpGet" in main(o)["readinessProbe"])),
-    ("probe-grpc-exec", {"probes": {
-        "readiness": {"type": "grpc", "port": 50051, "service": "ready"},
-        "startup": {"type": "exec", "command": ["cat", "/tmp/started"]}}},
-     lambda o: _assert(main(o)["readinessProbe"]["grpc"] == {"port": 50051, "service": "ready"}
-                       and main(o)["startupProbe"]["exec"]["command"] == ["cat", "/tmp/started"])),
-    ("probe-custom-http", {"probes": {"readiness": {
-        "path": "/ready", "port": 9090, "successThreshold": 2}},
-        "extraPorts": [{"name": "mgmt", "containerPort": 9090}]},
-     lambda o: _assert(main(o)["readinessProbe"]["httpGet"] == {"path": "/ready", "port": 9090}
-                       and main(o)["readinessProbe"]["successThreshold"] == 2)),
-    ("pullsecrets-strings", {"imagePullSecrets": ["regcred", "other"]},
-     lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "regcred"}, {"name": "other"}])),
-    ("pullsecrets-maps", {"imagePullSecrets": [{"name": "regcred"}]},
-     lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "regcred"}])),
-    ("pullsecrets-global-wins", {"global": {"imagePullSecrets": ["global-cred"]},
-                                 "imagePullSecrets": [{"name": "local"}]},
-     lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "global-cred"}])),
-    ("pullsecrets-none", {"imagePullSecrets": []},
-     lambda o: _assert("imagePullSecrets" not in pod(o))),
-    ("springprofile-empty", {"springProfile": "", "env": [{"name": "A", "value": "1"}]},
-     lambda o: _assert(main(o)["env"] == [{"name": "A", "value": "1"}])),
-    ("springprofile-custom", {"springProfile": "prod"},
-     lambda o: _assert(main(o)["env"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}])),
-    ("security-overrides", {
-        "podSecurityContext": {"runAsUser": 2000},
-        "securityContext": {"readOnlyRootFilesystem": False,
-                            "capabilities": {"add": ["NET_BIND_SERVICE"]}}},
-     lambda o: _assert(
-         pod(o)["securityContext"]["runAsUser"] == 2000
-         and pod(o)["securityContext"]["runAsNonRoot"] is True
-         and main(o)["securityContext"]
-         == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": False,
-             "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}
-     )),
-    ("scheduling", {
-        "nodeSelector": {"kubernetes.io/os": "linux"},
-        "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "trading",
-                         "effect": "NoSchedule"}],
-        "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
-                                                "labelSelector": {"matchLabels": {"a": "b"}}}}]}},
-        "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
-                                       "whenUnsatisfiable": "ScheduleAnyway",
-                                       "labelSelector": {"matchLabels": {"a": "b"}}}],
-        "priorityClassName": "trading-critical", "terminationGracePeriodSeconds": 0,
-        "strategy": {"type": "Recreate"}},
-     lambda o: _assert(
-         pod(o)["terminationGracePeriodSeconds"] == 0
-         and pod(o)["priorityClassName"] == "trading-critical"
-         and one(o, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
-     )),
-    ("command-args-envfrom-annotations", {
-        "command": ["java"], "args": ["-jar", "/app.jar"],
-        "envFrom": [{"configMapRef": {"name": "svc-config"}}],
-        "podAnnotations": {"team": "trading"}, "podLabels": {"tier": "backend"},
-        "deploymentAnnotations": {"argocd.argoproj.io/sync-wave": "2"}},
-     lambda o: _assert(
-         main(o)["command"] == ["java"] and main(o)["envFrom"][0]["configMapRef"]["name"]
-         == "svc-config"
-         and one(o, "Deployment")["spec"]["template"]["metadata"]["labels"]["tier"] == "backend"
-         and one(o, "Deployment")["metadata"]["annotations"]
-         == {"argocd.argoproj.io/sync-wave": "2"}
-     )),
-    ("service-ports", {"service": {"type": "ClusterIP", "port": 9000,
-                                   "annotations": {"a": "b"},
-                                   "extraPorts": [{"name": "grpc", "port": 50051,
-                                                   "targetPort": 50051}]},
-                       "extraPorts": [{"name": "grpc", "containerPort": 50051}]},
-     lambda o: _assert(
-         [p["port"] for p in one(o, "Service")["spec"]["ports"]] == [9000, 50051]
-         and main(o)["ports"][0]["containerPort"] == 9000
-         and main(o)["livenessProbe"]["httpGet"]["port"] == "http"
-     )),
-    ("name-overrides", {"nameOverride": "trader", "fullnameOverride": "mg-trader"},
-     lambda o: _assert(
-         one(o, "Deployment")["metadata"]["name"] == "mg-trader"
-         and one(o, "Deployment")["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
-         == "trader"
-     )),
+    (
+        "replicas-0",
+        {"replicaCount": 0},
+        lambda o: _assert(one(o, "Deployment")["spec"]["replicas"] == 0),
+    ),
+    (
+        "image-registry",
+        {"image": {"registry": "ghcr.io", "repository": "mg/svc", "tag": "9"}},
+        lambda o: _assert(main(o)["image"] == "ghcr.io/mg/svc:9"),
+    ),
+    (
+        "autoscaling-cpu",
+        {"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": 70}},
+        lambda o: _assert(
+            "replicas" not in one(o, "Deployment")["spec"]
+            and one(o, "HorizontalPodAutoscaler")["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+            and one(o, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 3
+        ),
+    ),
+    (
+        "autoscaling-cpu-memory-behavior",
+        {
+            "autoscaling": {
+                "enabled": True,
+                "minReplicas": 2,
+                "maxReplicas": 5,
+                "targetCPUUtilizationPercentage": 70,
+                "targetMemoryUtilizationPercentage": 80,
+                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+            }
+        },
+        lambda o: _assert(
+            len(one(o, "HorizontalPodAutoscaler")["spec"]["metrics"]) == 2
+            and one(o, "HorizontalPodAutoscaler")["spec"]["minReplicas"] == 2
+        ),
+    ),
+    (
+        "autoscaling-no-targets",
+        {"autoscaling": {"enabled": True}},
+        lambda o: _assert("metrics" not in one(o, "HorizontalPodAutoscaler")["spec"]),
+    ),
+    (
+        "autoscaling-off",
+        {"autoscaling": {"enabled": False, "maxReplicas": 4}},
+        lambda o: _assert(not by_kind(o, "HorizontalPodAutoscaler")),
+    ),
+    (
+        "pdb-minAvailable",
+        {"pdb": {"enabled": True, "minAvailable": 1}},
+        lambda o: _assert(
+            one(o, "PodDisruptionBudget")["spec"]["minAvailable"] == 1
+            and "maxUnavailable" not in one(o, "PodDisruptionBudget")["spec"]
+        ),
+    ),
+    (
+        "pdb-minAvailable-0",
+        {"pdb": {"enabled": True, "minAvailable": 0}},
+        lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["minAvailable"] == 0),
+    ),
+    (
+        "pdb-maxUnavailable-percent",
+        {"pdb": {"enabled": True, "maxUnavailable": "50%"}},
+        lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] == "50%"),
+    ),
+    (
+        "pdb-default",
+        {"pdb": {"enabled": True}},
+        lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1),
+    ),
+    (
+        "pdb-off",
+        {"pdb": {"enabled": False, "minAvailable": 1}},
+        lambda o: _assert(not by_kind(o, "PodDisruptionBudget")),
+    ),
+    (
+        "metrics-on",
+        {"metrics": {"enabled": True, "interval": "15s", "labels": {"release": "kps"}}},
+        lambda o: _assert(
+            one(o, "ServiceMonitor")["spec"]["endpoints"][0]
+            == {
+                "port": "http",
+                "path": "/actuator/prometheus",
+                "interval": "15s",
+                "scrapeTimeout": "10s",
+            }
+            and one(o, "ServiceMonitor")["metadata"]["labels"]["release"] == "kps"
+        ),
+    ),
+    (
+        "metrics-named-port",
+        {
+            "metrics": {"enabled": True, "port": "metrics", "path": "/metrics"},
+            "extraPorts": [{"name": "metrics", "containerPort": 9090}],
+            "service": {"extraPorts": [{"name": "metrics", "port": 9090}]},
+        },
+        lambda o: _assert(
+            one(o, "ServiceMonitor")["spec"]["endpoints"][0]["port"] == "metrics"
+            and one(o, "Service")["spec"]["ports"][1]["targetPort"] == "metrics"
+            and {"protocol": "TCP", "port": "metrics"}
+            in one(o, "NetworkPolicy")["spec"]["ingress"][1]["ports"]
+        ),
+    ),
+    (
+        "metrics-off",
+        {"metrics": {"enabled": False}},
+        lambda o: _assert(not by_kind(o, "ServiceMonitor")),
+    ),
+    (
+        "networkpolicy-off",
+        {"networkPolicy": {"enabled": False}},
+        lambda o: _assert(not by_kind(o, "NetworkPolicy")),
+    ),
+    (
+        "networkpolicy-no-postgres",
+        {"networkPolicy": {"egress": {"postgres": False}}},
+        lambda o: _assert(egress_ports(o) == {53, 9092, 9093}),
+    ),
+    (
+        "networkpolicy-no-kafka",
+        {"networkPolicy": {"egress": {"kafka": False}}},
+        lambda o: _assert(egress_ports(o) == {53, 5432}),
+    ),
+    (
+        "networkpolicy-dns-only",
+        {"networkPolicy": {"egress": {"kafka": False, "postgres": False}}},
+        lambda o: _assert(egress_ports(o) == {53}),
+    ),
+    (
+        "networkpolicy-https",
+        {"networkPolicy": {"allowExternalHTTPS": True}},
+        lambda o: _assert(egress_ports(o) == {53, 443, 5432, 9092, 9093}),
+    ),
+    (
+        "networkpolicy-namespaces-extra",
+        {
+            "networkPolicy": {
+                "ingressFromNamespaces": ["traefik"],
+                "egress": {"kafkaNamespace": "streaming", "databaseNamespace": "pg"},
+                "extraIngress": [
+                    {
+                        "from": [{"podSelector": {"matchLabels": {"app": "x"}}}],
+                        "ports": [{"protocol": "TCP", "port": 50051}],
+                    }
+                ],
+                "extraEgress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": "203.0.113.10/32"}}],
+                        "ports": [{"protocol": "TCP", "port": 8443}],
+                    }
+                ],
+            }
+        },
+        lambda o: _assert(
+            egress_ports(o) == {53, 5432, 8443, 9092, 9093}
+            and len(one(o, "NetworkPolicy")["spec"]["ingress"]) == 3
+        ),
+    ),
+    (
+        "networkpolicy-no-namespaces",
+        {"networkPolicy": {"ingressFromNamespaces": []}},
+        lambda o: _assert(len(one(o, "NetworkPolicy")["spec"]["ingress"]) == 1),
+    ),
+    (
+        "externalsecret-on",
+        {"externalSecret": {"enabled": True, "keys": SECRET_KEYS}},
+        lambda o: _assert(
+            one(o, "ExternalSecret")["spec"]["secretStoreRef"]["name"] == "doppler-development"
+            and "checksum/external-secret"
+            in one(o, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+            and main(o)["envFrom"] == [{"secretRef": {"name": "svc-secrets"}}]
+        ),
+    ),
+    (
+        "externalsecret-no-reload",
+        {"externalSecret": {"enabled": True, "reloadOnChange": False, "keys": SECRET_KEYS}},
+        lambda o: _assert(
+            "annotations" not in one(o, "Deployment")["metadata"]
+            and "annotations" not in one(o, "Deployment")["spec"]["template"]["metadata"]
+        ),
+    ),
+    (
+        "externalsecret-remoteref-store",
+        {
+            "environment": "staging",
+            "externalSecret": {
+                "enabled": True,
+                "secretStoreName": "vault",
+                "refreshInterval": "15m",
+                "keys": [{"secretKey": "DSN", "remoteRef": {"key": "DB", "property": "dsn"}}],
+            },
+        },
+        lambda o: _assert(
+            one(o, "ExternalSecret")["spec"]["data"][0]["remoteRef"]
+            == {"key": "DB", "property": "dsn"}
+            and one(o, "ExternalSecret")["spec"]["secretStoreRef"]["name"] == "vault"
+            and one(o, "ExternalSecret")["spec"]["refreshInterval"] == "15m"
+        ),
+    ),
+    (
+        "externalsecret-off",
+        {"externalSecret": {"enabled": False, "keys": SECRET_KEYS}},
+        lambda o: _assert(not by_kind(o, "ExternalSecret") and "envFrom" not in main(o)),
+    ),
+    (
+        "ingress-protected",
+        {"ingress": {"enabled": True, "host": "app.example.com"}},
+        lambda o: _assert(
+            route(o)["match"] == "Host(`app.example.com`) && PathPrefix(`/`)"
+            and route(o)["middlewares"] == [{"name": "auth0-auth", "namespace": "traefik"}]
+            and route(o)["services"] == [{"name": "svc", "port": 8080}]
+            and one(o, "IngressRoute")["spec"]["entryPoints"] == ["websecure"]
+            and one(o, "IngressRoute")["spec"]["tls"] == {"secretName": "svc-tls"}
+            and one(o, "Certificate")["spec"]["secretName"] == "svc-tls"
+            and one(o, "Certificate")["spec"]["dnsNames"] == ["app.example.com"]
+            and one(o, "Certificate")["spec"]["issuerRef"]["name"] == "letsencrypt-production"
+        ),
+    ),
+    (
+        "ingress-public-paths",
+        {
+            "ingress": {
+                "enabled": True,
+                "host": "api.example.com",
+                "auth": False,
+                "paths": ["/api", "/ws"],
+                "entryPoints": ["web", "websecure"],
+                "tls": {"clusterIssuer": "letsencrypt-staging"},
+            }
+        },
+        lambda o: _assert(
+            [r["match"] for r in one(o, "IngressRoute")["spec"]["routes"]]
+            == [
+                "Host(`api.example.com`) && PathPrefix(`/api`)",
+                "Host(`api.example.com`) && PathPrefix(`/ws`)",
+            ]
+            and all("middlewares" not in r for r in one(o, "IngressRoute")["spec"]["routes"])
+            and one(o, "Certificate")["spec"]["issuerRef"]["name"] == "letsencrypt-staging"
+        ),
+    ),
+    (
+        "ingress-no-tls-custom-middleware",
+        {
+            "ingress": {
+                "enabled": True,
+                "host": "app.example.com",
+                "tls": {"enabled": False},
+                "middleware": {"name": "oauth", "namespace": "auth"},
+            }
+        },
+        lambda o: _assert(
+            "tls" not in one(o, "IngressRoute")["spec"]
+            and not by_kind(o, "Certificate")
+            and route(o)["middlewares"] == [{"name": "oauth", "namespace": "auth"}]
+        ),
+    ),
+    (
+        "ingress-off",
+        {"ingress": {"enabled": False, "host": "app.example.com"}},
+        lambda o: _assert(not by_kind(o, "IngressRoute") and not by_kind(o, "Certificate")),
+    ),
+    (
+        "tmpdir-off",
+        {"tmpDir": {"enabled": False}},
+        lambda o: _assert("volumes" not in pod(o) and "volumeMounts" not in main(o)),
+    ),
+    (
+        "tmpdir-with-mounts",
+        {
+            "tmpDir": {"enabled": True, "sizeLimit": "1Gi"},
+            "volumes": [{"name": "config", "configMap": {"name": "svc-config"}}],
+            "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True}],
+        },
+        lambda o: _assert(
+            [m["name"] for m in main(o)["volumeMounts"]] == ["config", "tmp"]
+            and pod(o)["volumes"][0] == {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
+            and pod(o)["volumes"][1]["name"] == "config"
+        ),
+    ),
+    (
+        "sidecar-with-ports-and-mounts",
+        {
+            "volumes": [{"name": "shared", "emptyDir": {}}],
+            "sidecars": [
+                {
+                    "name": "proxy",
+                    "image": "envoyproxy/envoy:v1.36.2",
+                    "ports": [{"name": "admin", "containerPort": 9901}],
+                    "volumeMounts": [{"name": "shared", "mountPath": "/shared"}],
+                    "args": ["--config-path", "/shared/envoy.yaml"],
+                    "readinessProbe": {"tcpSocket": {"port": 9901}},
+                }
+            ],
+        },
+        lambda o: _assert(
+            pod(o)["containers"][1]["volumeMounts"] == [{"name": "shared", "mountPath": "/shared"}]
+            and pod(o)["containers"][1]["securityContext"]["readOnlyRootFilesystem"] is True
+            and pod(o)["containers"][1]["readinessProbe"] == {"tcpSocket": {"port": 9901}}
+        ),
+    ),
+    (
+        "sidecar-without-ports",
+        {"sidecars": [{"name": "logger", "image": "busybox:1.37"}]},
+        lambda o: _assert("ports" not in pod(o)["containers"][1]),
+    ),
+    (
+        "initcontainers",
+        {
+            "initContainers": [
+                {
+                    "name": "migrate",
+                    "image": "shykhov/mg.migrate:1.0",
+                    "command": ["/migrate"],
+                    "securityContext": {"runAsUser": 1001},
+                }
+            ]
+        },
+        lambda o: _assert(
+            pod(o)["initContainers"][0]["securityContext"]
+            == {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "capabilities": {"drop": ["ALL"]},
+                "runAsUser": 1001,
+            }
+        ),
+    ),
+    (
+        "serviceaccount-existing",
+        {"serviceAccount": {"create": False, "name": "shared-sa"}},
+        lambda o: _assert(
+            not by_kind(o, "ServiceAccount") and pod(o)["serviceAccountName"] == "shared-sa"
+        ),
+    ),
+    (
+        "serviceaccount-default",
+        {"serviceAccount": {"create": False}},
+        lambda o: _assert(pod(o)["serviceAccountName"] == "default"),
+    ),
+    (
+        "serviceaccount-automount",
+        {"serviceAccount": {"automount": True, "name": "svc-api", "annotations": {"a": "b"}}},
+        lambda o: _assert(
+            pod(o)["automountServiceAccountToken"] is True
+            and one(o, "ServiceAccount")["metadata"]["name"] == "svc-api"
+        ),
+    ),
+    (
+        "probes-disabled",
+        {"probes": {k: {"enabled": False} for k in ("liveness", "readiness", "startup")}},
+        lambda o: _assert(not {"livenessProbe", "readinessProbe", "startupProbe"} & set(main(o))),
+    ),
+    (
+        "probe-tcpsocket",
+        {"probes": {"liveness": {"type": "tcpSocket", "initialDelaySeconds": 0}}},
+        lambda o: _assert(
+            main(o)["livenessProbe"]["tcpSocket"] == {"port": "http"}
+            and main(o)["livenessProbe"]["initialDelaySeconds"] == 0
+            and "httpGet" in main(o)["readinessProbe"]
+        ),
+    ),
+    (
+        "probe-grpc-exec",
+        {
+            "probes": {
+                "readiness": {"type": "grpc", "port": 50051, "service": "ready"},
+                "startup": {"type": "exec", "command": ["cat", "/tmp/started"]},
+            }
+        },
+        lambda o: _assert(
+            main(o)["readinessProbe"]["grpc"] == {"port": 50051, "service": "ready"}
+            and main(o)["startupProbe"]["exec"]["command"] == ["cat", "/tmp/started"]
+        ),
+    ),
+    (
+        "probe-custom-http",
+        {
+            "probes": {"readiness": {"path": "/ready", "port": 9090, "successThreshold": 2}},
+            "extraPorts": [{"name": "mgmt", "containerPort": 9090}],
+        },
+        lambda o: _assert(
+            main(o)["readinessProbe"]["httpGet"] == {"path": "/ready", "port": 9090}
+            and main(o)["readinessProbe"]["successThreshold"] == 2
+        ),
+    ),
+    (
+        "pullsecrets-strings",
+        {"imagePullSecrets": ["regcred", "other"]},
+        lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "regcred"}, {"name": "other"}]),
+    ),
+    (
+        "pullsecrets-maps",
+        {"imagePullSecrets": [{"name": "regcred"}]},
+        lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "regcred"}]),
+    ),
+    (
+        "pullsecrets-global-wins",
+        {"global": {"imagePullSecrets": ["global-cred"]}, "imagePullSecrets": [{"name": "local"}]},
+        lambda o: _assert(pod(o)["imagePullSecrets"] == [{"name": "global-cred"}]),
+    ),
+    (
+        "pullsecrets-none",
+        {"imagePullSecrets": []},
+        lambda o: _assert("imagePullSecrets" not in pod(o)),
+    ),
+    (
+        "springprofile-empty",
+        {"springProfile": "", "env": [{"name": "A", "value": "1"}]},
+        lambda o: _assert(main(o)["env"] == [{"name": "A", "value": "1"}]),
+    ),
+    (
+        "springprofile-custom",
+        {"springProfile": "prod"},
+        lambda o: _assert(main(o)["env"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}]),
+    ),
+    (
+        "security-overrides",
+        {
+            "podSecurityContext": {"runAsUser": 2000},
+            "securityContext": {
+                "readOnlyRootFilesystem": False,
+                "capabilities": {"add": ["NET_BIND_SERVICE"]},
+            },
+        },
+        lambda o: _assert(
+            pod(o)["securityContext"]["runAsUser"] == 2000
+            and pod(o)["securityContext"]["runAsNonRoot"] is True
+            and main(o)["securityContext"]
+            == {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": False,
+                "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+            }
+        ),
+    ),
+    (
+        "scheduling",
+        {
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": [
+                {
+                    "key": "dedicated",
+                    "operator": "Equal",
+                    "value": "trading",
+                    "effect": "NoSchedule",
+                }
+            ],
+            "affinity": {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 100,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "labelSelector": {"matchLabels": {"a": "b"}},
+                            },
+                        }
+                    ]
+                }
+            },
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": {"a": "b"}},
+                }
+            ],
+            "priorityClassName": "trading-critical",
+            "terminationGracePeriodSeconds": 0,
+            "strategy": {"type": "Recreate"},
+        },
+        lambda o: _assert(
+            pod(o)["terminationGracePeriodSeconds"] == 0
+            and pod(o)["priorityClassName"] == "trading-critical"
+            and one(o, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+        ),
+    ),
+    (
+        "command-args-envfrom-annotations",
+        {
+            "command": ["java"],
+            "args": ["-jar", "/app.jar"],
+            "envFrom": [{"configMapRef": {"name": "svc-config"}}],
+            "podAnnotations": {"team": "trading"},
+            "podLabels": {"tier": "backend"},
+            "deploymentAnnotations": {"argocd.argoproj.io/sync-wave": "2"},
+        },
+        lambda o: _assert(
+            main(o)["command"] == ["java"]
+            and main(o)["envFrom"][0]["configMapRef"]["name"] == "svc-config"
+            and one(o, "Deployment")["spec"]["template"]["metadata"]["labels"]["tier"] == "backend"
+            and one(o, "Deployment")["metadata"]["annotations"]
+            == {"argocd.argoproj.io/sync-wave": "2"}
+        ),
+    ),
+    (
+        "service-ports",
+        {
+            "service": {
+                "type": "ClusterIP",
+                "port": 9000,
+                "annotations": {"a": "b"},
+                "extraPorts": [{"name": "grpc", "port": 50051, "targetPort": 50051}],
+            },
+            "extraPorts": [{"name": "grpc", "containerPort": 50051}],
+        },
+        lambda o: _assert(
+            [p["port"] for p in one(o, "Service")["spec"]["ports"]] == [9000, 50051]
+            and main(o)["ports"][0]["containerPort"] == 9000
+            and main(o)["livenessProbe"]["httpGet"]["port"] == "http"
+        ),
+    ),
+    (
+        "name-overrides",
+        {"nameOverride": "trader", "fullnameOverride": "mg-trader"},
+        lambda o: _assert(
+            one(o, "Deployment")["metadata"]["name"] == "mg-trader"
+            and one(o, "Deployment")["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+            == "trader"
+        ),
+    ),
 ]
 
 
