@@ -192,6 +192,10 @@ class Service(Model):
     sidecars: list[Sidecar] = []
     ingress: Ingress | None = None
     egress: Egress = Egress()
+    allow_from: list[Name] = Field(
+        default=[],
+        description="More namespaces allowed to call this service (traefik is implied by ingress)",
+    )
     autoscaling: Autoscaling = Autoscaling()
     pdb: Pdb = Pdb()
     metrics: Metrics = Metrics()

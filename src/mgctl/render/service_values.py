@@ -83,6 +83,11 @@ def _ingress(service: Service) -> dict[str, Any]:
     }
 
 
+def _ingress_namespaces(service: Service) -> list[str]:
+    namespaces = (["traefik"] if service.ingress else []) + ["monitoring"] + service.allow_from
+    return list(dict.fromkeys(namespaces))
+
+
 def service_values(platform: Platform, service: Service) -> dict[str, Any]:
     secret_keys = _secret_keys(platform, service)
     registry = platform.registry
@@ -98,7 +103,14 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
         },
         "imagePullSecrets": [{"name": registry.pull_secret}] if registry.pull_secret else [],
         "serviceAccount": {"create": True, "name": "", "automount": False},
-        "service": {"type": "ClusterIP", "port": service.port, "extraPorts": []},
+        "service": {
+            "type": "ClusterIP",
+            "port": service.port,
+            "extraPorts": [
+                {"name": p.name, "port": p.port, "targetPort": p.name, "protocol": p.protocol}
+                for p in service.extra_ports
+            ],
+        },
         "extraPorts": [
             {"name": p.name, "containerPort": p.port, "protocol": p.protocol}
             for p in service.extra_ports
