@@ -1,0 +1,113 @@
+"""Download the pinned CRD files into `DEST/<project>/<version>/`, verified and atomic.
+
+Each file is checked against its git blob id from the catalog. A project/version directory
+appears only complete: files go into a temporary sibling directory that is renamed into place
+after every file verified; a failure leaves the previous content untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mgctl.schemas_catalog import CRD_SOURCES, RAW_GITHUB, CrdFile, CrdSource, verify_blob
+
+TIMEOUT_SECONDS = 60
+
+
+class FetchError(RuntimeError):
+    pass
+
+
+@dataclass
+class FetchResult:
+    fetched: list[str] = field(default_factory=list)  # project/version dirs written
+    up_to_date: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # project/version -> reason
+
+
+def _download(url: str) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "mgctl-schemas-fetch"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise FetchError(f"{url}: {exc}") from exc
+
+
+def is_current(source: CrdSource, dest: Path) -> bool:
+    directory = dest / source.local_dir
+    return all(
+        (directory / f.name).is_file() and verify_blob((directory / f.name).read_bytes(), f.blob)
+        for f in source.files
+    )
+
+
+def _fetch_file(source: CrdSource, file: CrdFile, base_url: str, into: Path) -> None:
+    url = source.url(file, base_url)
+    data = _download(url)
+    if not verify_blob(data, file.blob):
+        raise FetchError(
+            f"{url}: checksum mismatch (git blob of the download is not {file.blob}; "
+            f"{len(data)} bytes, expected {file.size}). The mirror serves different content"
+        )
+    (into / file.name).write_bytes(data)
+
+
+def fetch_source(source: CrdSource, dest: Path, base_url: str, workers: int = 4) -> None:
+    """Download and verify one project/version, then move it into place atomically."""
+    target = dest / source.local_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{source.version}.", dir=target.parent))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_fetch_file, source, f, base_url, staging) for f in source.files]
+            for future in futures:
+                future.result()
+        staging.chmod(0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{source.version}.old.", dir=target.parent))
+            target.rename(old / "previous")
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def fetch_all(
+    dest: Path,
+    base_url: str = RAW_GITHUB,
+    sources: Sequence[CrdSource] = CRD_SOURCES,
+    force: bool = False,
+    on_source_done: Callable[[CrdSource, str], None] | None = None,
+) -> FetchResult:
+    """Fetch every pinned CRD source; a failing source is reported, the others still land."""
+    result = FetchResult()
+    for source in sources:
+        if not force and is_current(source, dest):
+            result.up_to_date.append(source.local_dir)
+            status = "up to date"
+        else:
+            try:
+                fetch_source(source, dest, base_url)
+            except FetchError as exc:
+                result.failed[source.local_dir] = str(exc)
+                status = "failed"
+            else:
+                result.fetched.append(source.local_dir)
+                status = "fetched"
+        if on_source_done:
+            on_source_done(source, status)
+    return result
