@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from mg_auth_testkit import JwksServer, RunningService, SigningKey, config_dict, running_service
 
 

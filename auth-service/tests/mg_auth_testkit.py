@@ -135,6 +135,7 @@ class JwksServer:
         self.fetches = 0
         self.down = False
         self.delay_seconds = 0.0
+        self.raw_response: tuple[int, list[tuple[str, str]], bytes] | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -145,8 +146,17 @@ class JwksServer:
                     body = json.dumps(server.document).encode()
                     down = server.down
                     delay = server.delay_seconds
+                    raw = server.raw_response
                 if delay:
                     time.sleep(delay)
+                if raw is not None:
+                    self.send_response(raw[0])
+                    for name, value in raw[1]:
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(raw[2])))
+                    self.end_headers()
+                    self.wfile.write(raw[2])
+                    return
                 if down:
                     self.send_response(503)
                     self.send_header("Content-Length", "0")

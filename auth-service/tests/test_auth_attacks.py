@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+
 from mg_auth_testkit import (
     AUDIENCE,
     ISSUER,
