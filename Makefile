@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= build/demo
+# Offline CRD schemas: the shared copy beside the repo when present, else the fetched cache.
+SCHEMAS ?= $(if $(wildcard ../shared/crds),../shared/crds,$(HOME)/.cache/mgctl/schemas)
 
 .PHONY: demo test lint typecheck bench drill e2e system-deps clean
 
@@ -17,8 +19,9 @@ $(STAMP): pyproject.toml auth-service/pyproject.toml scripts/install-system-deps
 	touch $(STAMP)
 
 demo: $(STAMP)
+	test -d $(SCHEMAS) || $(BIN)/mgctl schemas fetch --dest $(SCHEMAS)
 	$(BIN)/mgctl render -c examples/mg/platform.yaml -o $(OUT) --force
-	$(BIN)/mgctl validate $(OUT)
+	$(BIN)/mgctl validate $(OUT) -c examples/mg/platform.yaml --schemas $(SCHEMAS)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup tests auth-service/tests
