@@ -1,0 +1,111 @@
+"""Argo CD Image Updater 1.x: the controller (chart) and one ImageUpdater CR for the services.
+
+The CR lives in `image-updaters/services.yaml`, synced by the root Application after the
+controller (and its CRD) is healthy. Since 1.2 the controller watches only its own namespace,
+so controller and CR are both in `argocd`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgctl.catalog import CATALOG
+from mgctl.config.platform import Platform
+from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, SYNC_WAVE
+from mgctl.render.infra.component import Component
+
+NAME = "argocd-image-updater"
+CONTROLLER_WAVE = 3
+CR_WAVE = 20
+ALLOW_TAGS = r"regexp:^v\d+\.\d+\.\d+$"
+SERVICE_LABEL = "mgctl.io/component"
+SERVICE_LABEL_VALUE = "service"
+
+
+def values(platform: Platform) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "logLevel": "info",
+        "gitCommitUser": "argocd-image-updater",
+        "gitCommitMail": f"argocd-image-updater@{platform.project.name}.invalid",
+    }
+    if platform.registry.pull_secret:
+        config["registries"] = [
+            {
+                "name": "Docker Hub",
+                "prefix": "docker.io",
+                "api_url": "https://registry-1.docker.io",
+                "credentials": f"pullsecret:{ARGOCD_NAMESPACE}/{platform.registry.pull_secret}",
+                "default": True,
+            }
+        ]
+    return {"config": config}
+
+
+def image_updater(platform: Platform) -> dict[str, Any]:
+    """One applicationRef per service: its image, semver vX.Y.Z tags, write-back to mg-deploy."""
+    refs = []
+    for service in platform.services:
+        refs.append(
+            {
+                "namePattern": service.name,
+                "labelSelectors": {"matchLabels": {SERVICE_LABEL: SERVICE_LABEL_VALUE}},
+                "images": [
+                    {
+                        "alias": "app",
+                        "imageName": service.image.repository,
+                        "manifestTargets": {
+                            "helm": {"name": "image.repository", "tag": "image.tag"}
+                        },
+                    }
+                ],
+                "writeBackConfig": {
+                    "method": "git",
+                    "gitConfig": {
+                        "repository": platform.git.deploy.url,
+                        "branch": platform.git.deploy.branch,
+                        "writeBackTarget": f"helmvalues:/services/{service.name}/values.yaml",
+                    },
+                },
+            }
+        )
+    return {
+        "apiVersion": "argocd-image-updater.argoproj.io/v1alpha1",
+        "kind": "ImageUpdater",
+        "metadata": {
+            "name": "services",
+            "namespace": ARGOCD_NAMESPACE,
+            "annotations": {SYNC_WAVE: str(CR_WAVE)},
+        },
+        "spec": {
+            "commonUpdateSettings": {"updateStrategy": "semver", "allowTags": ALLOW_TAGS},
+            "writeBackConfig": {
+                "method": "git",
+                "gitConfig": {
+                    "repository": platform.git.deploy.url,
+                    "branch": platform.git.deploy.branch,
+                },
+            },
+            "applicationRefs": refs,
+        },
+    }
+
+
+def build(platform: Platform) -> list[Component]:
+    return [
+        Component(
+            name=NAME,
+            namespace=ARGOCD_NAMESPACE,
+            sync_wave=CONTROLLER_WAVE,
+            chart=CATALOG["argocd-image-updater"].ref,
+            values=values(platform),
+            provides_crds=("argocd-image-updater.argoproj.io/ImageUpdater",),
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
+            description="Bumps service image tags in mg-deploy (git write-back)",
+            seed_deviation="Seed: Application annotations. 1.x configures through an "
+            "ImageUpdater CR (annotations only with useAnnotations); installed in argocd.",
+        )
+    ]

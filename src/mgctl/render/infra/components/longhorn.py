@@ -1,0 +1,163 @@
+"""Longhorn block storage: the default StorageClass and the S3 backup target.
+
+Backups go to the object store (`objectStore.s3_endpoint`) under the velero bucket's
+`longhorn/` prefix, with credentials synced from Doppler by ESO (`longhorn-secrets`, one wave
+before the chart).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgctl.catalog import CATALOG
+from mgctl.config.platform import Platform
+from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.components.external_secrets import external_secret
+
+NAME = "longhorn"
+NAMESPACE = "longhorn-system"
+SYNC_WAVE = 3
+SECRETS_WAVE = 2
+CHART_STORAGE_CLASS = "longhorn"  # the StorageClass the chart itself creates
+BACKUP_SECRET = "longhorn-backup-s3"
+UI_SERVICE = "longhorn-frontend"
+UI_PORT = 80
+PRIVILEGED_REASON = (
+    "longhorn-manager, instance managers and the CSI plugin run privileged with host paths "
+    "(iSCSI, /dev, /var/lib/longhorn)"
+)
+
+
+def backup_target(platform: Platform) -> str:
+    store = platform.object_store
+    return f"s3://{store.buckets.velero}@{store.region}/longhorn/"
+
+
+def backup_credentials(platform: Platform) -> dict[str, Any]:
+    store = platform.object_store
+    return external_secret(
+        platform,
+        BACKUP_SECRET,
+        NAMESPACE,
+        {"access_key": store.access_key_key, "secret_key": store.secret_key_key},
+        template={
+            "type": "Opaque",
+            "data": {
+                "AWS_ACCESS_KEY_ID": "{{ .access_key }}",
+                "AWS_SECRET_ACCESS_KEY": "{{ .secret_key }}",
+                "AWS_ENDPOINTS": store.s3_endpoint,
+            },
+        },
+    )
+
+
+def values(platform: Platform) -> dict[str, Any]:
+    replicas = platform.cluster.storage_replicas
+    return {
+        # The pre-upgrade checker is a Helm hook Job that Argo CD runs on every sync and
+        # that fails outside `helm upgrade` (Longhorn docs: install with Argo CD).
+        "preUpgradeChecker": {"jobEnabled": False},
+        "persistence": {
+            "defaultClass": platform.cluster.storage_class == CHART_STORAGE_CLASS,
+            "defaultClassReplicaCount": replicas,
+            "defaultFsType": "ext4",
+            "reclaimPolicy": "Retain",
+        },
+        "defaultSettings": {
+            "defaultReplicaCount": replicas,
+            "storageOverProvisioningPercentage": 100,
+            "storageMinimalAvailablePercentage": 15,
+        },
+        "defaultBackupStore": {
+            "backupTarget": backup_target(platform),
+            "backupTargetCredentialSecret": BACKUP_SECRET,
+            "pollInterval": 300,
+        },
+    }
+
+
+def extra_storage_class(platform: Platform) -> list[dict[str, Any]]:
+    """A StorageClass named as in platform.yaml when that is not the chart's `longhorn`."""
+    if platform.cluster.storage_class == CHART_STORAGE_CLASS:
+        return []
+    return [
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {
+                "name": platform.cluster.storage_class,
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": "driver.longhorn.io",
+            "allowVolumeExpansion": True,
+            "reclaimPolicy": "Retain",
+            "volumeBindingMode": "Immediate",
+            "parameters": {
+                "numberOfReplicas": str(platform.cluster.storage_replicas),
+                "staleReplicaTimeout": "30",
+                "fsType": "ext4",
+            },
+        }
+    ]
+
+
+def build(platform: Platform) -> list[Component]:
+    namespace = Namespace(NAMESPACE, "privileged", PRIVILEGED_REASON)
+    storage = extra_storage_class(platform)
+    return [
+        Component(
+            name="longhorn-secrets",
+            namespace=NAMESPACE,
+            sync_wave=SECRETS_WAVE,
+            manifests={"external-secrets": [backup_credentials(platform)]},
+            namespaces=(namespace,),
+            description="S3 credentials of the Longhorn backup target, from Doppler",
+        ),
+        Component(
+            name=NAME,
+            namespace=NAMESPACE,
+            sync_wave=SYNC_WAVE,
+            chart=CATALOG["longhorn"].ref,
+            values=values(platform),
+            manifests={"storage-class": storage} if storage else {},
+            provides_crds=tuple(
+                f"longhorn.io/{kind}"
+                for kind in (
+                    "BackingImage",
+                    "BackingImageDataSource",
+                    "BackingImageManager",
+                    "Backup",
+                    "BackupBackingImage",
+                    "BackupTarget",
+                    "BackupVolume",
+                    "Engine",
+                    "EngineImage",
+                    "InstanceManager",
+                    "Node",
+                    "Orphan",
+                    "RecurringJob",
+                    "Replica",
+                    "Setting",
+                    "ShareManager",
+                    "Snapshot",
+                    "SupportBundle",
+                    "SystemBackup",
+                    "SystemRestore",
+                    "Volume",
+                    "VolumeAttachment",
+                )
+            ),
+            namespaces=(namespace,),
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                "storage.k8s.io/StorageClass",
+                "storage.k8s.io/CSIDriver",
+                "scheduling.k8s.io/PriorityClass",
+            ),
+            description="Replicated block storage, default StorageClass, volume backups to S3",
+            seed_deviation="Seed: v1.7.2 raw manifests, no backup target. Now chart 1.12 "
+            "(upgrade one minor at a time), defaultBackupStore on the object store.",
+        ),
+    ]

@@ -1,0 +1,55 @@
+"""Stakater Reloader: rolls Deployments when a ConfigMap/Secret they reference changes
+(ESO refreshes secrets from Doppler; pods only see new values after a restart)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgctl.catalog import CATALOG
+from mgctl.config.platform import Platform
+from mgctl.render.infra.component import Component, Namespace
+
+NAME = "reloader"
+NAMESPACE = "reloader"
+SYNC_WAVE = 3
+
+
+def values() -> dict[str, Any]:
+    return {
+        "reloader": {
+            # Only workloads annotated reloader.stakater.com/auto: "true" are restarted.
+            "autoReloadAll": False,
+            "readOnlyRootFileSystem": True,
+            "deployment": {
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 65534,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containerSecurityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                    "readOnlyRootFilesystem": True,
+                },
+            },
+        }
+    }
+
+
+def build(platform: Platform) -> list[Component]:
+    return [
+        Component(
+            name=NAME,
+            namespace=NAMESPACE,
+            sync_wave=SYNC_WAVE,
+            chart=CATALOG["reloader"].ref,
+            values=values(),
+            namespaces=(Namespace(NAMESPACE),),
+            cluster_resources=(
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
+            description="Restarts workloads when their Secrets/ConfigMaps change",
+            seed_deviation="Not in the seed: ESO refreshes Secrets, but pods read env at start.",
+        )
+    ]

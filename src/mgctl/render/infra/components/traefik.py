@@ -1,0 +1,112 @@
+"""Traefik (ingress, MetalLB LoadBalancer) and the Auth0 ForwardAuth middleware.
+
+`trustForwardHeader` is set to false explicitly: Traefik would otherwise forward client-sent
+X-Forwarded-* headers to the auth-service, letting a client choose the host/URI the rule table
+is evaluated against. `aliasHeadersStrategy: reject` stops `X_User_Roles`-style aliases of the
+identity headers from reaching services that normalise `_` to `-`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgctl.catalog import CATALOG
+from mgctl.config.platform import Platform
+from mgctl.render.infra.component import Component, Namespace
+
+NAME = "traefik"
+NAMESPACE = "traefik"
+SYNC_WAVE = 2
+MIDDLEWARE = "auth0-auth"
+AUTH_ADDRESS = "http://auth-service.auth-service.svc.cluster.local:8080/verify"
+AUTH_RESPONSE_HEADERS = ["X-User-Id", "X-User-Email", "X-User-Roles"]
+MAX_AUTH_RESPONSE_BODY = 4096  # 2xx bodies from the auth-service are empty; anything else is 401
+
+
+def middleware() -> dict[str, Any]:
+    return {
+        "apiVersion": "traefik.io/v1alpha1",
+        "kind": "Middleware",
+        "metadata": {"name": MIDDLEWARE, "namespace": NAMESPACE},
+        "spec": {
+            "forwardAuth": {
+                "address": AUTH_ADDRESS,
+                "trustForwardHeader": False,
+                "authResponseHeaders": AUTH_RESPONSE_HEADERS,
+                "authResponseHeadersRegex": "^X-User-",
+                "maxResponseBodySize": MAX_AUTH_RESPONSE_BODY,
+            }
+        },
+    }
+
+
+def values() -> dict[str, Any]:
+    return {
+        "ingressClass": {"enabled": True, "isDefaultClass": True, "name": "traefik"},
+        "providers": {
+            "kubernetesCRD": {"enabled": True, "allowCrossNamespace": True},
+            "kubernetesIngress": {"enabled": True},
+        },
+        "ports": {
+            "web": {
+                "http": {
+                    "redirections": {
+                        "entryPoint": {"to": "websecure", "scheme": "https", "permanent": True}
+                    }
+                }
+            },
+            "websecure": {"http": {"tls": {"enabled": True}}},
+        },
+        "additionalArguments": [
+            "--entryPoints.web.http.aliasHeadersStrategy=reject",
+            "--entryPoints.websecure.http.aliasHeadersStrategy=reject",
+        ],
+        "service": {"spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"}},
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 65532,
+            "runAsGroup": 65532,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+        },
+    }
+
+
+def build(platform: Platform) -> list[Component]:
+    return [
+        Component(
+            name=NAME,
+            namespace=NAMESPACE,
+            sync_wave=SYNC_WAVE,
+            chart=CATALOG["traefik"].ref,
+            values=values(),
+            manifests={"middlewares": [middleware()]},
+            provides_crds=(
+                "traefik.io/IngressRoute",
+                "traefik.io/IngressRouteTCP",
+                "traefik.io/IngressRouteUDP",
+                "traefik.io/Middleware",
+                "traefik.io/MiddlewareTCP",
+                "traefik.io/ServersTransport",
+                "traefik.io/ServersTransportTCP",
+                "traefik.io/TLSOption",
+                "traefik.io/TLSStore",
+                "traefik.io/TraefikService",
+            ),
+            namespaces=(Namespace(NAMESPACE),),
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                "networking.k8s.io/IngressClass",
+            ),
+            description="Ingress controller; ForwardAuth to the auth-service (Auth0 JWTs)",
+            seed_deviation="Seed: k3s-bundled Traefik, trustForwardHeader: true, auth-service in "
+            "default. Now chart-managed (k3s --disable traefik), trustForwardHeader false, "
+            "authResponseHeadersRegex, maxResponseBodySize, aliasHeadersStrategy reject.",
+        )
+    ]
