@@ -27,7 +27,7 @@ def test_readme_example_is_valid(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(readme_example()), encoding="utf-8")
     config = load_config(path)
     assert config.effective_jwks_url.endswith("/.well-known/jwks.json")
-    assert [r.name for r in config.rules][0] == "cors-preflight"
+    assert config.rules[0].name == "cors-preflight"
     assert main(["check-config", "--config", str(path)]) == 0
 
 
