@@ -1,0 +1,428 @@
+"""Bootstrap's imperative steps. Each one reads the cluster to decide whether it is done.
+
+State lives only in the cluster: a step is skipped when the cluster already holds what it
+would create, so a re-run is a no-op and a run interrupted anywhere resumes at the first step
+that is not done. After applying, a step observes again and fails loudly if still not done.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from mgctl.cluster.helm import Helm, HelmRelease
+from mgctl.cluster.kubectl import Kubectl, ResourceTypeMissing, apply_argv_tail
+from mgctl.cluster.plan import PlannedCommand, PlannedObject, PlanStep
+from mgctl.cluster.rendered import Crd
+from mgctl.cluster.secrets import BootstrapSecret, SecretResolver
+from mgctl.cluster.waiting import APPLICATIONS, Waiter
+
+CRDS = "customresourcedefinitions.apiextensions.k8s.io"
+PSS_PREFIX = "pod-security.kubernetes.io/"
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Observation:
+    done: bool
+    detail: str
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+class Step(ABC):
+    key: str
+    title: str
+    why: str
+    fix: str = "fix the cause above, then re-run `mgctl bootstrap`: it resumes at this step"
+
+    @abstractmethod
+    def planned(self) -> PlanStep: ...
+
+    @abstractmethod
+    def observe(self) -> Observation: ...
+
+    @abstractmethod
+    def apply(self, say: Say) -> None: ...
+
+    def _plan(self, commands: list[PlannedCommand], objects: list[PlannedObject]) -> PlanStep:
+        return PlanStep(self.key, self.title, self.why, tuple(commands), tuple(objects))
+
+
+def _apply_cmd(kubectl: Kubectl, stdin: str, note: str = "") -> PlannedCommand:
+    return PlannedCommand(tuple(kubectl.argv(*apply_argv_tail())), stdin, note)
+
+
+@dataclass
+class NamespacesStep(Step):
+    kubectl: Kubectl
+    namespaces: list[dict[str, Any]]
+    key: str = "namespaces"
+    title: str = "Namespaces with Pod Security labels"
+    why: str = "Pod Security must be enforced before the first pod; bootstrap Secrets need them"
+
+    def planned(self) -> PlanStep:
+        objects = []
+        for ns in self.namespaces:
+            labels = ns["metadata"].get("labels") or {}
+            level = labels.get(f"{PSS_PREFIX}enforce", "unset")
+            objects.append(
+                PlannedObject(
+                    "Namespace", ns["metadata"]["name"], None, f"pod-security enforce={level}"
+                )
+            )
+        stdin = f"{len(self.namespaces)} Namespace manifests"
+        return self._plan([_apply_cmd(self.kubectl, stdin)], objects)
+
+    def observe(self) -> Observation:
+        live = {n["metadata"]["name"]: n for n in self.kubectl.list_cluster("namespaces")}
+        missing, drifted = [], []
+        for ns in self.namespaces:
+            name = ns["metadata"]["name"]
+            if name not in live:
+                missing.append(name)
+                continue
+            want = {
+                k: v
+                for k, v in (ns["metadata"].get("labels") or {}).items()
+                if k.startswith(PSS_PREFIX)
+            }
+            have = live[name]["metadata"].get("labels") or {}
+            if any(have.get(k) != v for k, v in want.items()):
+                drifted.append(name)
+        if not missing and not drifted:
+            return Observation(True, f"{len(self.namespaces)} namespaces present with PSS labels")
+        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
+            [f"PSS labels differ: {', '.join(drifted)}"] if drifted else []
+        )
+        return Observation(False, "; ".join(parts))
+
+    def apply(self, say: Say) -> None:
+        self.kubectl.apply(self.namespaces)
+
+
+@dataclass
+class CrdsStep(Step):
+    kubectl: Kubectl
+    crds: list[Crd]
+    timeout: float = 120
+    interval: float = 2
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    key: str = "crds"
+    title: str = "CRDs Argo CD needs before it can sync (server-side apply, wait Established)"
+    why: str = (
+        "Argo CD's ApplicationSet CRD exceeds the 262 KB client-side apply limit; "
+        "the root Application and its children are custom resources"
+    )
+
+    def planned(self) -> PlanStep:
+        sources = sorted({c.source for c in self.crds})
+        objects = [
+            PlannedObject(
+                "CustomResourceDefinition",
+                c.name,
+                None,
+                f"{c.group}/{c.kind} {','.join(c.versions)}",
+            )
+            for c in self.crds
+        ]
+        wait = PlannedCommand(
+            tuple(self.kubectl.argv("get", CRDS, *[c.name for c in self.crds], "-o", "json")),
+            note=f"poll every {self.interval:.0f}s until each is Established "
+            f"(timeout {self.timeout:.0f}s)",
+        )
+        stdin = f"{len(self.crds)} CRDs from {', '.join(sources)}"
+        return self._plan([_apply_cmd(self.kubectl, stdin), wait], objects)
+
+    def _states(self) -> dict[str, str]:
+        """CRD name -> '' when established with every wanted version, else why not."""
+        states: dict[str, str] = {}
+        for crd in self.crds:
+            live = self.kubectl.get(CRDS, crd.name)
+            if live is None:
+                states[crd.name] = "missing"
+                continue
+            conds = {c.get("type"): c for c in (live.get("status") or {}).get("conditions") or []}
+            est = conds.get("Established") or {}
+            served = {
+                v.get("name")
+                for v in (live.get("spec") or {}).get("versions") or []
+                if v.get("served")
+            }
+            if est.get("status") != "True":
+                states[crd.name] = f"not Established ({est.get('message') or 'no condition yet'})"
+            elif not set(crd.versions) <= served:
+                states[crd.name] = f"serves {sorted(served)}, want {list(crd.versions)}"
+            else:
+                states[crd.name] = ""
+        return states
+
+    def observe(self) -> Observation:
+        bad = {n: s for n, s in self._states().items() if s}
+        if not bad:
+            return Observation(True, f"{len(self.crds)} CRDs Established")
+        return Observation(False, "; ".join(f"{n}: {s}" for n, s in bad.items()))
+
+    def apply(self, say: Say) -> None:
+        self.kubectl.apply([c.body for c in self.crds])
+        deadline = self.clock() + self.timeout
+        while True:
+            bad = {n: s for n, s in self._states().items() if s}
+            if not bad:
+                return
+            if self.clock() >= deadline:
+                raise StepFailed(
+                    "CRDs not Established after "
+                    f"{self.timeout:.0f}s: "
+                    + "; ".join(f"{n}: {s}" for n, s in bad.items())
+                    + f". Fix: `kubectl get crd NAME -o yaml` shows the conditions; {self.fix}"
+                )
+            self.sleep(self.interval)
+
+
+@dataclass
+class SecretsStep(Step):
+    kubectl: Kubectl
+    secrets: list[BootstrapSecret]
+    resolver: SecretResolver
+    key: str = "secrets"
+    title: str = "Bootstrap Secrets (values via kubectl stdin only)"
+    why: str = (
+        "External Secrets needs the Doppler token and Argo CD needs git credentials "
+        "before anything can be pulled from Doppler or git"
+    )
+
+    def planned(self) -> PlanStep:
+        objects = [
+            PlannedObject(
+                "Secret", s.name, s.namespace, f"keys {', '.join(s.keys)}; {s.describe()}"
+            )
+            for s in self.secrets
+        ]
+        commands = [
+            _apply_cmd(
+                self.kubectl,
+                f"Secret {s.namespace}/{s.name} (values never shown)",
+                "only if missing or incomplete",
+            )
+            for s in self.secrets
+        ]
+        return self._plan(commands, objects)
+
+    def missing(self) -> list[tuple[BootstrapSecret, str]]:
+        out = []
+        for secret in self.secrets:
+            shape = self.kubectl.secret_shape(secret.name, secret.namespace)
+            if shape is None:
+                out.append((secret, "missing"))
+                continue
+            keys, labels = shape
+            lacking = [k for k in secret.keys if k not in keys]
+            wrong = [k for k, v in secret.labels.items() if labels.get(k) != v]
+            if lacking or wrong:
+                out.append((secret, f"keys missing {lacking}, labels differ {wrong}"))
+        return out
+
+    def observe(self) -> Observation:
+        missing = self.missing()
+        if not missing:
+            return Observation(True, f"{len(self.secrets)} Secrets present with their keys")
+        return Observation(False, "; ".join(f"{s.namespace}/{s.name}: {why}" for s, why in missing))
+
+    def apply(self, say: Say) -> None:
+        for secret, _ in self.missing():
+            values = {item.key: self.resolver.value(item) for item in secret.values}
+            self.kubectl.apply([secret.manifest(values)], secrets=list(values.values()))
+            say(f"Secret {secret.namespace}/{secret.name} applied (keys {', '.join(secret.keys)})")
+
+
+def _normalized(value: Any) -> Any:
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+@dataclass
+class ArgoCdStep(Step):
+    helm: Helm
+    release: HelmRelease
+    key: str = "argocd"
+    title: str = "Argo CD via helm, same chart version and values as its own Application"
+    why: str = (
+        "a different version or values than the self-managing Application would make "
+        "Argo CD fight itself after the first sync"
+    )
+
+    def planned(self) -> PlanStep:
+        r = self.release
+        obj = PlannedObject(
+            "HelmRelease",
+            r.name,
+            r.namespace,
+            f"chart {r.chart} {r.version} from {r.repo_url}; values {r.values_file.name}",
+        )
+        cmd = PlannedCommand(tuple(self.helm.argv(*self.helm.upgrade_install_args(r))))
+        return self._plan([cmd], [obj])
+
+    def observe(self) -> Observation:
+        r = self.release
+        status = self.helm.status(r.name, r.namespace)
+        if status is None:
+            return Observation(False, f"no helm release {r.namespace}/{r.name}")
+        if status.status != "deployed":
+            return Observation(False, f"release {r.name} is {status.status}")
+        if status.chart_version != r.version:
+            return Observation(False, f"release has chart {status.chart_version}, want {r.version}")
+        want = _normalized(yaml.safe_load(r.values_file.read_text()) or {})
+        if _normalized(self.helm.user_values(r.name, r.namespace)) != want:
+            return Observation(False, f"release values differ from {r.values_file}")
+        return Observation(True, f"release {r.name} deployed, chart {r.version}, same values")
+
+    def apply(self, say: Say) -> None:
+        say(f"helm upgrade --install {self.release.name} (waits for Argo CD to be ready)…")
+        self.helm.upgrade_install(self.release)
+
+
+def _contains(live: Any, want: Any) -> bool:
+    if isinstance(want, dict):
+        return isinstance(live, dict) and all(_contains(live.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return (
+            isinstance(live, list)
+            and len(live) == len(want)
+            and all(_contains(a, b) for a, b in zip(live, want, strict=True))
+        )
+    return bool(live == want)
+
+
+@dataclass
+class RootAppStep(Step):
+    kubectl: Kubectl
+    apps: list[dict[str, Any]]
+    key: str = "root-app"
+    title: str = "The root Application (app of apps)"
+    why: str = "from here on Argo CD installs everything else from git, wave by wave"
+
+    def planned(self) -> PlanStep:
+        objects = [
+            PlannedObject(
+                "Application",
+                a["metadata"]["name"],
+                a["metadata"].get("namespace", "argocd"),
+                f"path {(a['spec'].get('source') or {}).get('path', '?')}",
+            )
+            for a in self.apps
+        ]
+        return self._plan([_apply_cmd(self.kubectl, "bootstrap/root.yaml")], objects)
+
+    def observe(self) -> Observation:
+        try:
+            for app in self.apps:
+                meta = app["metadata"]
+                live = self.kubectl.get(APPLICATIONS, meta["name"], meta.get("namespace", "argocd"))
+                if live is None:
+                    return Observation(False, f"Application {meta['name']} missing")
+                if not _contains(live.get("spec"), app.get("spec")):
+                    return Observation(False, f"Application {meta['name']} differs from root.yaml")
+        except ResourceTypeMissing:
+            return Observation(False, "Application CRD not installed")
+        return Observation(True, "root Application applied")
+
+    def apply(self, say: Say) -> None:
+        self.kubectl.apply(self.apps)
+
+
+@dataclass
+class WaitStep(Step):
+    waiter: Waiter
+    key: str = "wait"
+    title: str = "Wait until every Application is Synced and Healthy (per sync wave)"
+    why: str = "bootstrap is done only when the platform actually runs"
+
+    def planned(self) -> PlanStep:
+        cmd = PlannedCommand(
+            tuple(
+                self.waiter.kubectl.argv(
+                    "get", APPLICATIONS, "-n", self.waiter.namespace, "-o", "json"
+                )
+            ),
+            note=f"poll every {self.waiter.interval:.0f}s, live table per wave, "
+            f"timeout {self.waiter.timeout:.0f}s",
+        )
+        return self._plan(
+            [cmd],
+            [
+                PlannedObject(
+                    "Application",
+                    "*",
+                    self.waiter.namespace,
+                    "every Application: Synced and Healthy",
+                )
+            ],
+        )
+
+    def observe(self) -> Observation:
+        apps = self.waiter.poll()
+        waiting = [a.name for a in apps if not a.ready]
+        if apps and not waiting:
+            return Observation(True, f"{len(apps)} Applications Synced and Healthy")
+        return Observation(
+            False, f"waiting on: {', '.join(waiting)}" if apps else "no Applications yet"
+        )
+
+    def apply(self, say: Say) -> None:
+        apps = self.waiter.wait()
+        say(f"{len(apps)} Applications Synced and Healthy")
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    key: str
+    title: str
+    action: str  # "already done", "applied", "would apply"
+    detail: str
+
+
+@dataclass
+class Bootstrapper:
+    steps: list[Step]
+    say: Say = print
+    outcomes: list[StepOutcome] = field(default_factory=list)
+
+    def observe_all(self) -> dict[str, Observation]:
+        return {step.key: step.observe() for step in self.steps}
+
+    def run(self) -> list[StepOutcome]:
+        for number, step in enumerate(self.steps, 1):
+            before = step.observe()
+            if before.done:
+                self._record(step, "already done", before.detail)
+                self.say(f"{number}. {step.title}: already done ({before.detail})")
+                continue
+            self.say(f"{number}. {step.title}: {before.detail} → applying")
+            try:
+                step.apply(self.say)
+            except StepFailed:
+                raise
+            except Exception as exc:
+                raise StepFailed(
+                    f"step {number} ({step.title}) failed:\n{exc}\n{step.fix}"
+                ) from exc
+            after = step.observe()
+            if not after.done:
+                raise StepFailed(
+                    f"step {number} ({step.title}) ran but the cluster still shows: "
+                    f"{after.detail}. {step.fix}"
+                )
+            self._record(step, "applied", after.detail)
+        return self.outcomes
+
+    def _record(self, step: Step, action: str, detail: str) -> None:
+        self.outcomes.append(StepOutcome(step.key, step.title, action, detail))
