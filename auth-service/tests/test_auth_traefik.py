@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from mg_auth_testkit import (
     JwksServer,
     RunningService,

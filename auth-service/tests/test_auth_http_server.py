@@ -1,0 +1,152 @@
+"""The HTTP layer: keep-alive and pipelining order, limits, fail-closed on exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from mg_auth.http_server import Request, Response, serve
+from mg_auth_testkit import (
+    JwksServer,
+    RunningService,
+    SigningKey,
+    config_dict,
+    make_token,
+    running_service,
+)
+
+
+def raw_exchange(port: int, payload: bytes, expect_responses: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(payload)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < expect_responses:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def verify_request(token: str | None, uri: str, close: bool = False) -> bytes:
+    lines = [
+        "GET /verify HTTP/1.1",
+        "Host: auth",
+        "X-Forwarded-Method: GET",
+        "X-Forwarded-Host: app.example.com",
+        f"X-Forwarded-Uri: {uri}",
+    ]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_pipelined_responses_keep_request_order(
+    jwks: JwksServer, key: SigningKey, next_key: SigningKey
+) -> None:
+    with running_service(config_dict(jwks.url)) as svc:
+        jwks.set_keys([key, next_key])
+        jwks.delay_seconds = 0.2
+        # 1: needs a JWKS refresh (slow path), 2-3: fast path, 4: 401; all on one connection.
+        payload = (
+            verify_request(make_token(next_key), "/one")
+            + verify_request(make_token(key), "/two")
+            + verify_request(None, "/three/health")
+            + verify_request(None, "/four", close=True)
+        )
+        data = raw_exchange(svc.port, payload, 4)
+        statuses = [int(part[:3]) for part in data.split(b"HTTP/1.1 ")[1:]]
+        assert statuses == [200, 200, 401, 401]
+        paths = [e["path"] for e in svc.log.events if e["event"] == "decision"]
+        # The later requests wait behind the slow one: decided (and answered) in order.
+        assert paths == ["/one", "/two", "/three/health", "/four"]
+
+
+def test_malformed_http_is_400_and_closed(svc: RunningService) -> None:
+    data = raw_exchange(svc.port, b"GARBAGE\r\n\r\n", 1)
+    assert data.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in data
+
+
+def test_oversized_headers_are_431(svc: RunningService) -> None:
+    big = "GET /verify HTTP/1.1\r\nHost: a\r\n" + "".join(
+        f"X-Filler-{i}: {'v' * 100}\r\n" for i in range(100)
+    )
+    data = raw_exchange(svc.port, (big + "\r\n").encode(), 1)
+    assert data.startswith(b"HTTP/1.1 431 ")
+
+
+def test_request_body_over_limit_is_413(svc: RunningService) -> None:
+    body = b"x" * 10000
+    head = f"POST /verify HTTP/1.1\r\nHost: a\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    assert raw_exchange(svc.port, head + body, 1).startswith(b"HTTP/1.1 413 ")
+
+
+def test_http10_closes_after_response(svc: RunningService) -> None:
+    data = raw_exchange(svc.port, b"GET /healthz HTTP/1.0\r\n\r\n", 1)
+    assert data.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in data
+
+
+def test_unknown_paths_and_methods(svc: RunningService) -> None:
+    assert svc.get("/nope")[0] == 404
+    assert svc.get("/healthz", method="POST")[0] == 405
+    assert svc.get("/verify?x", port=svc.metrics_port)[0] == 404
+
+
+@pytest.fixture
+def exploding(svc: RunningService) -> Iterator[RunningService]:
+    original = svc.service.verifier.verify_now
+
+    def boom(token: str) -> object:
+        raise RuntimeError("unexpected")
+
+    svc.service.verifier.verify_now = boom  # type: ignore[method-assign,assignment]
+    try:
+        yield svc
+    finally:
+        svc.service.verifier.verify_now = original  # type: ignore[method-assign]
+
+
+def test_exception_in_verify_is_a_deny(exploding: RunningService, key: SigningKey) -> None:
+    code, headers, body = exploding.verify(make_token(key))
+    assert code == 500 and body == b""
+    assert not any(h.startswith("x-user-") for h in headers)
+    assert any(e["event"] == "error" for e in exploding.log.events)
+
+
+def test_exception_in_handler_is_500_not_2xx(svc: RunningService) -> None:
+    def broken(request: Request) -> Response:
+        raise ValueError(request.target)
+
+    async def start() -> asyncio.Server:
+        return await serve(broken, "127.0.0.1", 0, lambda exc: None)
+
+    server = svc.call(start())
+    try:
+        port = server.sockets[0].getsockname()[1]
+        assert svc.get("/verify", port=port)[0] == 500
+    finally:
+        server.close()
+
+
+def test_metrics_port_exposes_decisions_and_latency(svc: RunningService, key: SigningKey) -> None:
+    token = make_token(key)
+    svc.verify(token)
+    svc.verify(token)
+    svc.verify(None)
+    code, headers, body = svc.get("/metrics", port=svc.metrics_port)
+    text = body.decode()
+    assert code == 200 and headers["content-type"].startswith("text/plain")
+    assert 'mg_auth_decisions_total{reason="allowed",status="200"} 2.0' in text
+    assert 'mg_auth_decisions_total{reason="missing_token",status="401"} 1.0' in text
+    assert 'mg_auth_rule_decisions_total{rule="app",status="200"} 2.0' in text
+    assert 'mg_auth_verify_latency_seconds_count{cache="hit"} 1.0' in text
+    assert 'mg_auth_verify_latency_seconds_count{cache="miss"} 1.0' in text
+    assert "mg_auth_token_cache_entries 1.0" in text
+    assert "mg_auth_jwks_last_success_timestamp_seconds" in text
+    assert 'mg_auth_jwks_fetches_total{result="success"} 1.0' in text
