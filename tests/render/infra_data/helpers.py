@@ -1,0 +1,53 @@
+"""CRD and chart-schema validation of rendered objects, from the shared upstream copies."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from mgctl.validate.crd_schema import convert, prune_nulls
+
+from .conftest import CHART_SCHEMAS, CRDS
+
+
+@cache
+def _crd_specs() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> the openAPIV3Schema of every CRD file under shared/crds."""
+    specs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for path in sorted(CRDS.rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
+            for version in doc["spec"]["versions"]:
+                schema = version.get("schema", {}).get("openAPIV3Schema", {})
+                specs[(group, version["name"], kind)] = schema
+    return specs
+
+
+def crd_errors(obj: dict[str, Any]) -> list[str]:
+    """Validation errors of `obj`'s spec against its CRD (strict: unknown fields are errors)."""
+    group, _, version = obj["apiVersion"].rpartition("/")
+    schema = _crd_specs().get((group, version, obj["kind"]))
+    if schema is None:
+        return [f"no CRD served for {obj['apiVersion']} {obj['kind']}"]
+    spec_schema = convert(schema["properties"]["spec"])
+    validator = jsonschema.Draft202012Validator(spec_schema)
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(prune_nulls(obj["spec"]))
+    ]
+
+
+def chart_schema_errors(chart: str, version: str, values: dict[str, Any]) -> list[str]:
+    path = CHART_SCHEMAS / chart / version / "values.schema.json"
+    schema = json.loads(Path(path).read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(values)
+    ]
