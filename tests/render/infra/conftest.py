@@ -1,0 +1,58 @@
+"""Fixtures: the example rendered with the core components, on disk, and its manifests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mgctl.config.platform import Platform
+from mgctl.render.deploy_repo import render_deploy
+from mgctl.render.filemap import FileMap
+from mgctl.render.infra.repository import render_infrastructure
+from mgctl.validate.manifests import Manifest
+from mgctl.validate.schemas import SchemaRegistry
+from .helpers import SHARED, core_components_only, example_platform, write_tree
+
+
+@pytest.fixture(scope="session")
+def platform() -> Platform:
+    return example_platform()
+
+
+@pytest.fixture(scope="session")
+def files(platform: Platform) -> FileMap:
+    with core_components_only():
+        return render_infrastructure(platform)
+
+
+@pytest.fixture(scope="session")
+def rendered_tree(files: FileMap, platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rendered")
+    write_tree({**render_deploy(platform), **files}, out)
+    return out
+
+
+@pytest.fixture
+def tree(rendered_tree: Path, tmp_path: Path) -> Path:
+    """A private copy each test may change."""
+    copy = tmp_path / "out"
+    shutil.copytree(rendered_tree, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def registry() -> SchemaRegistry:
+    crds = SHARED / "crds"
+    if not crds.is_dir():
+        pytest.fail(f"{crds} is missing: the tests read the pinned CRDs from ../shared/crds")
+    return SchemaRegistry("1.35", [crds])
+
+
+def infra_manifests(tree: Path) -> list[Manifest]:
+    from mgctl.validate.infra_repo import load_infra_manifests
+
+    manifests, problems = load_infra_manifests(tree / "mg-infrastructure", "mg-infrastructure")
+    assert problems == []
+    return manifests
