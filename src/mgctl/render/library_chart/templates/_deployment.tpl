@@ -21,7 +21,7 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 
 {{- $podAnnotations := dict }}
 {{- if $reload }}
-{{- $_ := set $podAnnotations "checksum/external-secret" (include "mg.externalSecret.spec" . | sha256sum) }}
+{{- $_ := set $podAnnotations "checksum/external-secret" (include "mg.externalSecret.spec" . | trim | sha256sum) }}
 {{- end }}
 {{- $podAnnotations = mustMergeOverwrite $podAnnotations (deepCopy ($v.podAnnotations | default dict)) }}
 
