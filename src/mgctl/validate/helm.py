@@ -150,18 +150,22 @@ def lint_many(chart_dirs: Sequence[Path], kube_version: str | None = None) -> li
     proc = Command(argv, timeout=DEFAULT_TIMEOUT).run(check=False)
     results = {str(chart): LintResult(chart) for chart in chart_dirs}
     current: LintResult | None = None
+    bucket: list[str] | None = None  # where continuation lines of the last message go
     for line in proc.stdout.splitlines():
         section = _SECTION.match(line)
         if section:
-            current = results.get(section.group("chart").strip())
+            current, bucket = results.get(section.group("chart").strip()), None
             continue
         message = _MESSAGE.match(line)
-        if current is None or not message:
-            continue
-        if message.group("level") == "ERROR":
-            current.errors.append(message.group("text"))
-        elif message.group("level") == "WARNING":
-            current.warnings.append(message.group("text"))
+        if current is not None and message:
+            level = message.group("level")
+            bucket = {"ERROR": current.errors, "WARNING": current.warnings}.get(level)
+            if bucket is not None:
+                bucket.append(message.group("text"))
+        elif bucket and line.startswith((" ", "\t")) and line.strip():
+            bucket[-1] += " " + line.strip()
+        else:
+            bucket = None
     if proc.returncode != 0 and not any(r.errors for r in results.values()):
         detail = (proc.stderr or proc.stdout).strip() or f"exit {proc.returncode}"
         for result in results.values():

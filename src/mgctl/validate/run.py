@@ -94,7 +94,11 @@ def _secret_scan(roots: list[Path], display_root: Path, use_kingfisher: bool) ->
     files = secrets_scan.repo_files(roots)
     display = {path: str(path.relative_to(display_root)) for path in files}
     own = secrets_scan.scan_files(files, display)
-    scanner = secrets_scan.run_kingfisher(roots, display_root) if use_kingfisher else []
+    scanner = (
+        secrets_scan.run_kingfisher(roots, display_root, secrets_scan.kingfisher_binary())
+        if use_kingfisher
+        else []
+    )
     return secrets_scan.merge_secret_findings(own, scanner)
 
 
@@ -110,11 +114,13 @@ def validate_tree(
     use_kingfisher: bool = True,
     registry: SchemaRegistry | None = None,
     chart_schema_root: Path | None = None,
+    infra_checks: bool = True,
 ) -> Report:
     """Validate the rendered repositories under `out_dir`.
 
     Raises ValidationSetupError (CLI exit 2) when there is nothing to validate or no schemas.
-    `registry` lets callers (tests, benchmarks) reuse loaded schemas across runs.
+    `registry` lets callers (tests, benchmarks) reuse loaded schemas across runs;
+    `infra_checks=False` skips the graph/chart-values/capacity checks (engine-only runs).
     """
     started = time.perf_counter()
     deploy, infra = find_repos(out_dir)
@@ -139,10 +145,10 @@ def validate_tree(
             if on_charts_found:
                 on_charts_found(len(discover_charts(deploy, prefix)))
             report.units += validate_deploy_repo(deploy, registry, prefix, jobs, on_chart_done)
-        if infra is not None and infra_unit is not None:
+        if infra_checks and infra is not None and infra_unit is not None:
             schema_root = chart_schema_root or _chart_schema_root(dirs)
             report.repo_findings += _infra_checks(infra, deploy, infra_unit, schema_root)
-        if platform is not None:
+        if infra_checks and platform is not None:
             report.repo_findings += _capacity_checks(platform)
         report.repo_findings += secrets.result()
     if not use_kingfisher:

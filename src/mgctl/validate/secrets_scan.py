@@ -87,9 +87,9 @@ def kingfisher_binary() -> Path | None:
     return next((c for c in candidates if c.is_file() and os.access(c, os.X_OK)), None)
 
 
-def run_kingfisher(roots: Sequence[Path], display_root: Path) -> list[Finding]:
-    """kingfisher findings over `roots`; a note finding (warning) if it is missing or fails."""
-    binary = kingfisher_binary()
+def run_kingfisher(roots: Sequence[Path], display_root: Path, binary: Path | None) -> list[Finding]:
+    """kingfisher findings over `roots` (binary from `kingfisher_binary()`); a warning finding
+    when it is not installed (binary None) or fails."""
     if binary is None:
         return [
             Finding(

@@ -1,0 +1,165 @@
+"""validate_tree end to end on small real trees (real helm, real pinned CRDs), and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mgctl.cli.main import app
+from mgctl.validate.run import ValidationSetupError, find_repos, validate_tree
+from mgctl.validate.schemas import SchemaRegistry
+
+from .builders import to_yaml
+from .test_secrets_scan import configmap_with, pem_private_key
+from .trees import clean_tree, snapshot, write, write_service
+
+
+def run(root: Path, registry: SchemaRegistry, crd_dir: Path) -> list[str]:
+    report = validate_tree(
+        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+    )
+    return [f.format() for f in report.findings]
+
+
+def test_clean_tree_has_zero_findings(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    before = snapshot(root)
+    report = validate_tree(
+        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+    )
+    assert [f.format() for f in report.findings] == []
+    assert report.exit_code == 0
+    units = {u.name: u.objects for u in report.units}
+    assert units == {
+        "mg-infrastructure": 6,
+        "mg-deploy/services/api": 4,
+        "mg-deploy/services/worker": 4,
+        "mg-deploy/databases/postgres-api": 1,
+    }
+    assert snapshot(root) == before
+
+
+def test_findings_point_at_the_rendered_template(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    deploy = root / "mg-deploy"
+    write_service(deploy, "old-eso", externalSecretApiVersion="external-secrets.io/v1beta1")
+    write_service(deploy, "floating", image={"repository": "ghcr.io/acme/app", "tag": "latest"})
+    write_service(deploy, "open", networkPolicy=False)
+    write_service(deploy, "unbounded", resources={"requests": {"cpu": "100m", "memory": "1Gi"}})
+    write_service(deploy, "rooted", podSecurityContext={"runAsUser": 0})
+    findings = run(root, registry, crd_dir)
+    tpl = "mg-deploy/services/{}/templates/all.yaml"
+    expected = [
+        f"{tpl.format('old-eso')}: ExternalSecret/old-eso: apiVersion: apiVersion "
+        "external-secrets.io/v1beta1 kind ExternalSecret is not served",
+        f"{tpl.format('floating')}: Deployment/floating: spec.template.spec.containers[0].image: "
+        "container 'floating': image 'ghcr.io/acme/app:latest' uses tag 'latest'",
+        f"{tpl.format('open')}: Deployment/open: spec.template.metadata.labels: "
+        "no NetworkPolicy in namespace open selects the pod labels",
+        f"{tpl.format('unbounded')}: Deployment/unbounded: "
+        "spec.template.spec.containers[0].resources.limits: container 'unbounded' has no limits",
+        f"{tpl.format('rooted')}: Deployment/rooted: spec.template.spec.securityContext.runAsUser: "
+        "runAsUser 0 is root",
+    ]
+    for prefix in expected:
+        assert any(f.startswith(prefix) for f in findings), (prefix, findings)
+    assert not any("/services/api/" in f or "/services/worker/" in f for f in findings)
+
+
+def test_infrastructure_secret_and_schema_findings(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    infra = root / "mg-infrastructure"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "registry", "namespace": "tools"},
+        "data": {".dockerconfigjson": "e30="},
+    }
+    write(infra / "security/registry.yaml", to_yaml([secret]))
+    write(infra / "base/tools/key.yaml", configmap_with(pem_private_key()))
+    kafka = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka", "metadata": {"name": "k"}}
+    write(infra / "base/kafka/cluster.yaml", to_yaml([kafka]))
+    findings = run(root, registry, crd_dir)
+    assert any(
+        f.startswith("mg-infrastructure/security/registry.yaml: Secret/registry: data:")
+        for f in findings
+    )
+    assert any(
+        f.startswith("mg-infrastructure/base/tools/key.yaml: line 7: literal PEM") for f in findings
+    )
+    assert any(
+        f.startswith("mg-infrastructure/base/kafka/cluster.yaml: Kafka/k: apiVersion:")
+        for f in findings
+    )
+
+
+def test_helm_template_failure_is_a_finding(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    chart = write_service(root / "mg-deploy", "broken")
+    write(chart / "templates/bad.yaml", '{{ fail "set image.tag" }}\n')
+    (finding,) = [f for f in run(root, registry, crd_dir) if "broken" in f]
+    assert finding.startswith("mg-deploy/services/broken/Chart.yaml: execution error at")
+    assert "set image.tag" in finding
+
+
+def test_a_single_repository_can_be_validated(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    deploy, infra = find_repos(root / "mg-deploy")
+    assert (deploy, infra) == (root / "mg-deploy", None)
+    report = validate_tree(
+        root / "mg-deploy", schema_dirs=[crd_dir], registry=registry, use_kingfisher=False
+    )
+    assert [u.name for u in report.units][0] == "mg-deploy/services/api"
+
+
+def test_nothing_to_validate_or_no_schemas_are_setup_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValidationSetupError, match="neither mg-deploy/ nor mg-infrastructure/"):
+        validate_tree(tmp_path, schema_dirs=[tmp_path])
+    clean_tree(tmp_path)
+    with pytest.raises(ValidationSetupError, match="mgctl schemas fetch"):
+        validate_tree(tmp_path, schema_dirs=[tmp_path / "empty"])
+
+
+runner = CliRunner()
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path, crd_dir: Path) -> None:
+    deploy = clean_tree(tmp_path / "out") / "mg-deploy"
+    args = ["validate", str(deploy), "--schemas", str(crd_dir)]
+    clean = runner.invoke(app, [*args, "--output", "json"])
+    assert clean.exit_code == 0, clean.output
+    data = json.loads(clean.output)
+    assert data["errors"] == 0 and len(data["units"]) == 3
+    write_service(deploy, "floating", image={"repository": "x", "tag": "latest"})
+    dirty = runner.invoke(app, args)
+    assert dirty.exit_code == 1
+    assert "mg-deploy/services/floating/templates/all.yaml: Deployment/floating:" in dirty.output
+    missing = runner.invoke(app, ["validate", str(tmp_path / "nope"), "--schemas", str(crd_dir)])
+    assert missing.exit_code == 2
+    bad_version = runner.invoke(app, [*args, "--kube-version", "1.99"])
+    assert bad_version.exit_code == 2
+
+
+def test_cli_runs_kingfisher_over_the_repositories(tmp_path: Path, crd_dir: Path) -> None:
+    root = clean_tree(tmp_path / "out")
+    write(root / "mg-infrastructure/notes.txt", "deploy key:\n" + pem_private_key())
+    result = runner.invoke(
+        app, ["validate", str(root), "--schemas", str(crd_dir), "--output", "json"]
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    files = {(f["check"], f["file"]) for f in data["findings"]}
+    assert ("secret-literal", "mg-infrastructure/notes.txt") in files
