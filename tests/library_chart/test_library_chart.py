@@ -87,7 +87,9 @@ def test_minimal_values_render(tmp_path: Path) -> None:
 
 
 def _full_values() -> dict[str, Any]:
-    values = yaml.safe_load((FIXTURES / "seed-engine.values.yaml").read_text(encoding="utf-8"))
+    values: dict[str, Any] = yaml.safe_load(
+        (FIXTURES / "seed-engine.values.yaml").read_text(encoding="utf-8")
+    )
     values["image"]["tag"] = "1.0.0"
     values["autoscaling"]["enabled"] = True
     values["pdb"]["enabled"] = True
