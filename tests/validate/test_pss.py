@@ -1,4 +1,4 @@
-"""Pod Security Standards: one test per control, on a compliant Deployment with one field changed."""
+"""Pod Security Standards: one test per control, a compliant Deployment with one change."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ def test_a_single_repository_can_be_validated(
     report = validate_tree(
         root / "mg-deploy", schema_dirs=[crd_dir], registry=registry, use_kingfisher=False
     )
-    assert [u.name for u in report.units][0] == "mg-deploy/services/api"
+    assert next(u.name for u in report.units) == "mg-deploy/services/api"
 
 
 def test_nothing_to_validate_or_no_schemas_are_setup_errors(tmp_path: Path) -> None:

@@ -1,0 +1,120 @@
+"""`mgctl schemas fetch` against a real HTTP server on 127.0.0.1 laid out like
+raw.githubusercontent.com (`<repo>/<tag>/<path>/<file>`), built from ../shared/crds."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mgctl.cli.main import app
+from mgctl.schemas_catalog import CRD_SOURCES, find_source, git_blob_id, verify_blob
+from mgctl.validate.schema_fetch import fetch_all
+from mgctl.validate.schemas import SchemaRegistry
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def mirror_tree(root: Path, crd_dir: Path) -> Path:
+    """Symlinks named like the upstream raw URLs, pointing at the pinned copies."""
+    for source in CRD_SOURCES:
+        for file in source.files:
+            link = root / source.repo / source.tag / file.upstream_dir / file.name
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(crd_dir / source.project / source.version / file.name)
+    return root
+
+
+@pytest.fixture
+def mirror(tmp_path: Path, crd_dir: Path) -> Iterator[tuple[str, Path]]:
+    root = mirror_tree(tmp_path / "mirror", crd_dir)
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_catalog_matches_the_pinned_copies(crd_dir: Path) -> None:
+    dirs = {p.parent.relative_to(crd_dir).as_posix() for p in crd_dir.glob("*/*/*.yaml")}
+    assert {s.local_dir for s in CRD_SOURCES} == dirs
+    for source in CRD_SOURCES:
+        names = {p.name for p in (crd_dir / source.local_dir).glob("*.yaml")}
+        assert names == {f.name for f in source.files}, source.local_dir
+
+
+def test_git_blob_id_is_git_hash_object() -> None:
+    assert git_blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+    assert verify_blob(b"hello\n", "ce013625030b")
+    assert not verify_blob(b"hello!\n", "ce013625030b")
+
+
+def test_fetch_all_downloads_and_verifies_everything(
+    mirror: tuple[str, Path], tmp_path: Path, crd_dir: Path
+) -> None:
+    base_url, _ = mirror
+    dest = tmp_path / "schemas"
+    result = fetch_all(dest, base_url)
+    assert result.failed == {}
+    assert sorted(result.fetched) == sorted(s.local_dir for s in CRD_SOURCES)
+    for source in CRD_SOURCES:
+        for file in source.files:
+            fetched = dest / source.local_dir / file.name
+            assert fetched.read_bytes() == (crd_dir / source.local_dir / file.name).read_bytes()
+    assert not [p for p in dest.rglob(".*")], "temporary directories left behind"
+    again = fetch_all(dest, base_url)
+    assert again.fetched == [] and len(again.up_to_date) == len(CRD_SOURCES)
+    registry = SchemaRegistry("1.35", [dest])
+    assert registry.is_served("external-secrets.io/v1", "ExternalSecret")
+    assert not registry.is_served("external-secrets.io/v1beta1", "ExternalSecret")
+
+
+def test_corrupted_file_fails_its_checksum_and_leaves_old_content(
+    mirror: tuple[str, Path], tmp_path: Path, crd_dir: Path
+) -> None:
+    base_url, root = mirror
+    source = find_source("cert-manager")
+    dest = tmp_path / "schemas"
+    assert fetch_all(dest, base_url, [source]).failed == {}
+    file = source.files[0]
+    served = root / source.repo / source.tag / file.upstream_dir / file.name
+    data = served.read_bytes()
+    served.unlink()
+    served.write_bytes(data.replace(b"description", b"descripti0n", 1))
+    result = fetch_all(dest, base_url, [source], force=True)
+    assert list(result.failed) == [source.local_dir]
+    assert "checksum mismatch" in result.failed[source.local_dir]
+    assert (dest / source.local_dir / file.name).read_bytes() == data
+    assert sorted(p.name for p in (dest / "cert-manager").iterdir()) == [source.version]
+
+
+def test_missing_file_on_the_mirror_is_reported(mirror: tuple[str, Path], tmp_path: Path) -> None:
+    base_url, root = mirror
+    source = find_source("alloy")
+    file = source.files[0]
+    (root / source.repo / source.tag / file.upstream_dir / file.name).unlink()
+    result = fetch_all(tmp_path / "schemas", base_url, [source])
+    assert "HTTP 404" in result.failed[source.local_dir]
+    assert not (tmp_path / "schemas" / source.local_dir).exists()
+
+
+def test_cli_fetch(mirror: tuple[str, Path], tmp_path: Path) -> None:
+    base_url, _ = mirror
+    dest = tmp_path / "cli-schemas"
+    result = CliRunner().invoke(
+        app, ["schemas", "fetch", "--dest", str(dest), "--base-url", base_url, "--output", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (dest / "strimzi/1.2.0/040-Crd-kafka.yaml").is_file()
