@@ -8,19 +8,28 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from mgctl.validate.crd_schema import convert, prune_nulls
+from mgctl.validate.manifests import load_yaml_documents
 
 from .conftest import CHART_SCHEMAS, CRDS
+
+CRD_DIRS = (
+    "strimzi/1.2.0",
+    "prometheus-operator/v0.93.0",
+    "external-secrets/v2.9.0",
+    "velero/v1.18.1",
+    "plugin-barman-cloud/v0.14.0",
+)
 
 
 @cache
 def _crd_specs() -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> the openAPIV3Schema of every CRD file under shared/crds."""
+    """(group, version, kind) -> openAPIV3Schema of the CRDs the data components use."""
     specs: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for path in sorted(CRDS.rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
+    paths = [p for d in CRD_DIRS for p in sorted((CRDS / d).glob("*.yaml"))]
+    for path in paths:
+        for doc in load_yaml_documents(path.read_text(), str(path)):
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                 continue
             group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
