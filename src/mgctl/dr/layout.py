@@ -1,0 +1,50 @@
+"""Names and paths shared by the rendered CNPG objects, the drill, `dr status` and restore plans.
+
+CloudNativePG's Barman Cloud plugin writes a catalog at
+`<destinationPath>/<serverName>/{base/<backup id>/..., wals/<timeline+log>/<segment>...}`;
+serverName defaults to the Cluster's name.
+"""
+
+from __future__ import annotations
+
+from mgctl.config.data import Database
+
+NAMESPACE = "databases"
+PLUGIN = "barman-cloud.cloudnative-pg.io"
+# CloudNativePG's default archive_timeout, rendered explicitly so the drill uses the same value:
+# with no writes, a WAL segment is switched and archived at least this often.
+ARCHIVE_TIMEOUT = "5min"
+
+
+def destination_path(bucket: str, db: Database) -> str:
+    return f"s3://{bucket}/{db.name}"
+
+
+def server_name(db: Database) -> str:
+    return db.name
+
+
+def object_store_name(db: Database) -> str:
+    return f"{db.name}-store"
+
+
+def offsite_object_store_name(db: Database) -> str:
+    return f"{db.name}-offsite"
+
+
+def credentials_secret(db: Database) -> str:
+    return f"{db.name}-credentials"
+
+
+def s3_secret(db: Database) -> str:
+    """One per database: each database directory is its own Argo CD Application."""
+    return f"{db.name}-s3"
+
+
+def offsite_s3_secret(db: Database) -> str:
+    return f"{db.name}-offsite-s3"
+
+
+def catalog_prefix(db: Database) -> str:
+    """Key prefix of the catalog inside the bucket."""
+    return f"{db.name}/{server_name(db)}/"
