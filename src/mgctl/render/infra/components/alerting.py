@@ -375,7 +375,7 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="platform-alerts",
             namespace=NAMESPACE,
-            sync_wave=4,
+            sync_wave=5,
             manifests={"prometheus-rules": [prometheus_rule(platform)]},
             description="Alert rules for the platform: backups vs RPO, CNPG, Kafka, certs, "
             "Longhorn, Loki, ESO",

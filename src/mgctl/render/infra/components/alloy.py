@@ -114,9 +114,13 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="alloy",
             namespace=NAMESPACE,
-            sync_wave=5,
+            sync_wave=6,
             chart=CATALOG["alloy"].ref,
             values=values(platform),
+            cluster_resources=(
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             namespaces=(
                 Namespace(
                     NAMESPACE,

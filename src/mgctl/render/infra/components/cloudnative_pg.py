@@ -55,6 +55,13 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["cloudnative-pg"].ref,
             values=operator_values(platform),
             provides_crds=CNPG_CRDS,
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+                "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+            ),
             namespaces=(namespace,),
             description="PostgreSQL operator (CloudNativePG), metrics PodMonitor on",
             seed_deviation="chart 0.22 -> 0.29 (operator 1.30)",
@@ -66,6 +73,11 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["plugin-barman-cloud"].ref,
             values=plugin_values(platform),
             provides_crds=("barmancloud.cnpg.io/ObjectStore",),
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             description="Barman Cloud CNPG-I plugin: WAL archive and base backups to S3",
             seed_deviation=(
                 "in-tree barmanObjectStore is deprecated since CNPG 1.26 and removed in 1.31; "

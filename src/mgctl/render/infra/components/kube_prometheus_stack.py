@@ -195,10 +195,15 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="kube-prometheus-stack",
             namespace=NAMESPACE,
-            sync_wave=3,
+            sync_wave=4,
             chart=CATALOG["kube-prometheus-stack"].ref,
             values=values(platform),
-            ignore_differences=[],
+            cluster_resources=(
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+                "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+            ),
             description="Prometheus, Alertmanager, Grafana, operator, kube-state-metrics",
             seed_deviation=(
                 "CRDs from prometheus-operator-crds; k3s control-plane jobs disabled; "

@@ -98,9 +98,13 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="loki",
             namespace=NAMESPACE,
-            sync_wave=4,
+            sync_wave=5,
             chart=CATALOG["loki"].ref,
             values=values(platform),
+            cluster_resources=(
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             description="Logs: Loki monolithic, tsdb v13 on S3, compactor retention",
             seed_deviation=(
                 "chart moved to grafana-community; SingleBinary is now Monolithic; chunks on "

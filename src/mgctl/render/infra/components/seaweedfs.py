@@ -174,9 +174,13 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="seaweedfs",
             namespace=NAMESPACE,
-            sync_wave=3,
+            sync_wave=4,
             chart=CATALOG["seaweedfs"].ref,
             values=values(platform),
+            cluster_resources=(
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             description="In-cluster S3 (master, volume, filer with S3 gateway) and its buckets",
             seed_deviation=(
                 "MinIO's community edition is unmaintained (no images since 2025-10); "

@@ -169,12 +169,17 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="strimzi",
             namespace=NAMESPACE,
-            sync_wave=3,
+            sync_wave=4,
             chart=CATALOG["strimzi"].ref,
             release_name="strimzi-kafka-operator",
             values=operator_values(platform),
             manifests=manifests,
             provides_crds=STRIMZI_CRDS,
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             namespaces=(
                 Namespace(
                     NAMESPACE,

@@ -13,6 +13,24 @@ from mgctl.render.infra.component import Component, Namespace
 from mgctl.render.infra.components import seaweedfs
 
 NAMESPACE = "velero"
+VELERO_CRDS = tuple(
+    f"velero.io/{kind}"
+    for kind in (
+        "BackupRepository",
+        "Backup",
+        "BackupStorageLocation",
+        "DeleteBackupRequest",
+        "DownloadRequest",
+        "PodVolumeBackup",
+        "PodVolumeRestore",
+        "Restore",
+        "Schedule",
+        "ServerStatusRequest",
+        "VolumeSnapshotLocation",
+        "DataDownload",
+        "DataUpload",
+    )
+)
 CREDENTIALS_SECRET = "velero-credentials"
 RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}
 NODE_AGENT_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "2Gi"}}
@@ -125,9 +143,15 @@ def build(platform: Platform) -> list[Component]:
         Component(
             name="velero",
             namespace=NAMESPACE,
-            sync_wave=4,
+            sync_wave=5,
             chart=CATALOG["velero"].ref,
             values=values(platform),
+            provides_crds=VELERO_CRDS,
+            cluster_resources=(
+                "apiextensions.k8s.io/CustomResourceDefinition",
+                "rbac.authorization.k8s.io/ClusterRole",
+                "rbac.authorization.k8s.io/ClusterRoleBinding",
+            ),
             description="Cluster backups to S3 with Kopia file-system backup of volumes",
             seed_deviation=(
                 "plugin-for-aws 1.14 (1.10 works only with Velero 1.14); volume data backed up "
