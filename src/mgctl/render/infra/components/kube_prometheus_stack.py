@@ -23,6 +23,7 @@ from mgctl.render.infra.component import Component, Namespace
 from mgctl.render.infra.components import alerting, loki, seaweedfs
 
 NAMESPACE = "monitoring"
+FULLNAME = "kube-prometheus-stack"
 NODE_EXPORTER_NAMESPACE = "node-exporter"
 GRAFANA_SECRET = "grafana-admin"
 GRAFANA_STORAGE = "10Gi"
@@ -125,6 +126,7 @@ def _alertmanager(platform: Platform) -> dict[str, Any]:
 def values(platform: Platform) -> dict[str, Any]:
     k3s_off = {"enabled": False}
     return {
+        "fullnameOverride": FULLNAME,  # Services kube-prometheus-stack-{prometheus,grafana,...}
         "crds": {"enabled": False},
         "defaultRules": {
             "rules": {
