@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from dataclasses import dataclass
 
 from mg_auth.cache import NegativeCache, TokenCache
@@ -45,7 +46,7 @@ class AuthService:
 
     # JwksObserver
     def jwks_fetched(self, result: str, key_count: int, detail: str) -> None:
-        self.metrics.jwks_fetched(result, key_count, detail)
+        self.metrics.jwks_fetched(result, key_count, detail, time.time())
         self.log.event("jwks_fetch", result=result, keys=key_count, detail=detail)
 
     def _keys_removed(self, kids: frozenset[str]) -> None:

@@ -163,18 +163,17 @@ class Endpoints:
         seconds = time.perf_counter() - started
         rule_name = rule.name if rule is not None else "-"
         self._metrics.decision(status, reason, rule_name, cache, seconds)
-        self._log.event(
-            "decision",
-            rule=rule_name,
-            status=status,
-            reason=reason,
-            sub=identity.sub if identity is not None else None,
-            token_fp=fingerprint,
-            cache=cache,
-            latency_ms=round(seconds * 1000, 3),
-            method=target.method if target is not None else None,
-            host=target.host if target is not None else None,
-            path=target.path if target is not None else None,
+        self._log.decision(
+            rule_name,
+            status,
+            reason,
+            identity.sub if identity is not None else None,
+            fingerprint,
+            cache,
+            seconds * 1000,
+            target.method if target is not None else None,
+            target.host if target is not None else None,
+            target.path if target is not None else None,
         )
         return response
 

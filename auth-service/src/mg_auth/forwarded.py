@@ -17,6 +17,9 @@ HOST_CHARS = re.compile(r"^[a-z0-9.-]{1,253}$")
 PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 ENCODED_SEPARATOR = re.compile(r"%(2[fF]|5[cC])")
 FORBIDDEN_DECODED = re.compile(r"[\x00-\x1f\x7f\\]")
+PLAIN_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
+HOST_CACHE_SIZE = 256
+_normalized_hosts: dict[str, str] = {}
 
 Headers = Mapping[str, Sequence[str]]
 
@@ -47,6 +50,8 @@ def query_has_token(query: str) -> bool:
 
 
 def decode_path(raw: str) -> str:
+    if PLAIN_PATH.match(raw) and "//" not in raw and "/." not in raw:
+        return raw  # fast path: nothing to decode, no dot-segment possible
     if not raw.startswith("/"):
         raise BadRequest("path_not_absolute")
     if ENCODED_SEPARATOR.search(raw):
@@ -72,6 +77,9 @@ def decode_path(raw: str) -> str:
 
 
 def normalize_host(value: str) -> str:
+    cached = _normalized_hosts.get(value)
+    if cached is not None:
+        return cached
     host = value.strip().lower()
     name, sep, port = host.rpartition(":")
     if sep and port.isdigit():
@@ -79,6 +87,8 @@ def normalize_host(value: str) -> str:
     host = host.removesuffix(".")
     if not HOST_CHARS.match(host):
         raise BadRequest("bad_host")
+    if len(_normalized_hosts) < HOST_CACHE_SIZE:
+        _normalized_hosts[value] = host
     return host
 
 

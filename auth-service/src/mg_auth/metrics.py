@@ -1,74 +1,112 @@
-"""Prometheus metrics for decisions, latency, the caches and the JWKS."""
+"""Prometheus metrics for decisions, latency, the caches and the JWKS.
+
+Counted in plain dicts on the event-loop thread and turned into metric families only when
+scraped (a custom collector): prometheus_client's locked counters would cost several times
+more per request than the cached decision itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
 LATENCY_BUCKETS = (
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 )  # fmt: skip
+CACHE_LABELS = ("hit", "miss", "none")
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self._decisions = Counter(
-            "mg_auth_decisions", "Verify decisions by status and reason", ["status", "reason"],
-            registry=r,
-        )  # fmt: skip
-        self._rule_decisions = Counter(
-            "mg_auth_rule_decisions", "Verify decisions per rule", ["rule", "status"], registry=r
-        )
-        self._latency = Histogram(
-            "mg_auth_verify_latency_seconds", "Time to decide a /verify request",
-            ["cache"], buckets=LATENCY_BUCKETS, registry=r,
-        )  # fmt: skip
-        self.cache_entries = Gauge(
-            "mg_auth_token_cache_entries", "Verified tokens cached", registry=r
-        )
-        self.negative_entries = Gauge(
-            "mg_auth_negative_cache_entries", "Bad-signature tokens cached", registry=r
-        )
-        self._jwks_fetches = Counter(
-            "mg_auth_jwks_fetches", "JWKS fetches by result", ["result"], registry=r
-        )
-        self._jwks_last_success = Gauge(
-            "mg_auth_jwks_last_success_timestamp_seconds", "Unix time of the last good JWKS fetch",
-            registry=r,
-        )  # fmt: skip
-        self._jwks_keys = Gauge("mg_auth_jwks_keys", "Usable keys in the current JWKS", registry=r)
-        # Bound label children once: `.labels()` takes a lock and hashes on every call.
-        self._decision_children: dict[tuple[int, str], Counter] = {}
-        self._rule_children: dict[tuple[str, int], Counter] = {}
-        self._latency_children = {c: self._latency.labels(c) for c in ("hit", "miss", "none")}
+        self.decisions: dict[tuple[int, str], int] = {}
+        self.rule_decisions: dict[tuple[str, int], int] = {}
+        self.latency_counts = {c: [0] * (len(LATENCY_BUCKETS) + 1) for c in CACHE_LABELS}
+        self.latency_sums = dict.fromkeys(CACHE_LABELS, 0.0)
+        self.jwks_fetches: dict[str, int] = {}
+        self.jwks_last_success: float | None = None
+        self.jwks_keys = 0
+        self._cache_len: Callable[[], int] = lambda: 0
+        self._negative_len: Callable[[], int] = lambda: 0
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
 
     def track_sizes(self, cache_len: Callable[[], int], negative_len: Callable[[], int]) -> None:
-        self.cache_entries.set_function(lambda: float(cache_len()))
-        self.negative_entries.set_function(lambda: float(negative_len()))
+        self._cache_len = cache_len
+        self._negative_len = negative_len
 
     def decision(self, status: int, reason: str, rule: str, cache: str, seconds: float) -> None:
+        decisions = self.decisions
         key = (status, reason)
-        child = self._decision_children.get(key)
-        if child is None:
-            child = self._decisions.labels(str(status), reason)
-            self._decision_children[key] = child
-        child.inc()
+        decisions[key] = decisions.get(key, 0) + 1
+        per_rule = self.rule_decisions
         rule_key = (rule, status)
-        rule_child = self._rule_children.get(rule_key)
-        if rule_child is None:
-            rule_child = self._rule_decisions.labels(rule, str(status))
-            self._rule_children[rule_key] = rule_child
-        rule_child.inc()
-        self._latency_children[cache].observe(seconds)
+        per_rule[rule_key] = per_rule.get(rule_key, 0) + 1
+        self.latency_counts[cache][bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.latency_sums[cache] += seconds
 
-    def jwks_fetched(self, result: str, key_count: int, detail: str) -> None:
-        self._jwks_fetches.labels(result).inc()
+    def jwks_fetched(self, result: str, key_count: int, detail: str, now: float) -> None:
+        self.jwks_fetches[result] = self.jwks_fetches.get(result, 0) + 1
         if result == "success":
-            self._jwks_last_success.set_to_current_time()
-            self._jwks_keys.set(key_count)
+            self.jwks_last_success = now
+            self.jwks_keys = key_count
+
+    # prometheus_client Collector protocol
+    def collect(self) -> Iterator[Metric]:
+        decisions = CounterMetricFamily(
+            "mg_auth_decisions",
+            "Verify decisions by status and reason",
+            labels=["status", "reason"],
+        )
+        for (status, reason), count in sorted(self.decisions.items()):
+            decisions.add_metric([str(status), reason], count)
+        yield decisions
+        per_rule = CounterMetricFamily(
+            "mg_auth_rule_decisions", "Verify decisions per rule", labels=["rule", "status"]
+        )
+        for (rule, status), count in sorted(self.rule_decisions.items()):
+            per_rule.add_metric([rule, str(status)], count)
+        yield per_rule
+        latency = HistogramMetricFamily(
+            "mg_auth_verify_latency_seconds", "Time to decide a /verify request", labels=["cache"]
+        )
+        for cache in CACHE_LABELS:
+            cumulative = 0
+            buckets: list[tuple[str, float]] = []
+            counts = self.latency_counts[cache]
+            for bound, count in zip((*map(str, LATENCY_BUCKETS), "+Inf"), counts, strict=True):
+                cumulative += count
+                buckets.append((bound, cumulative))
+            latency.add_metric([cache], buckets, self.latency_sums[cache])
+        yield latency
+        yield GaugeMetricFamily(
+            "mg_auth_token_cache_entries", "Verified tokens cached", value=self._cache_len()
+        )
+        yield GaugeMetricFamily(
+            "mg_auth_negative_cache_entries", "Bad-signature tokens cached",
+            value=self._negative_len(),
+        )  # fmt: skip
+        fetches = CounterMetricFamily(
+            "mg_auth_jwks_fetches", "JWKS fetches by result", labels=["result"]
+        )
+        for result, count in sorted(self.jwks_fetches.items()):
+            fetches.add_metric([result], count)
+        yield fetches
+        if self.jwks_last_success is not None:
+            yield GaugeMetricFamily(
+                "mg_auth_jwks_last_success_timestamp_seconds",
+                "Unix time of the last good JWKS fetch",
+                value=self.jwks_last_success,
+            )
+        yield GaugeMetricFamily("mg_auth_jwks_keys", "Usable keys in the current JWKS",
+                                value=self.jwks_keys)  # fmt: skip
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

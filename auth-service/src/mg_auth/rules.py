@@ -32,18 +32,47 @@ def path_matches(prefix: str, path: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    rule: Rule
+    preflight_only: bool
+    methods: frozenset[str] | None
+    exact_host: str | None
+    host_suffix: str  # ".example.com" for "*.example.com"
+    prefix: str  # "" matches every path
+    prefix_dir: str  # prefix + "/"
+
+
 class RuleTable:
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self._rules = tuple(rules)
+        self._compiled = tuple(
+            _CompiledRule(
+                rule=rule,
+                preflight_only=rule.auth == "preflight",
+                methods=frozenset(rule.methods) if rule.methods is not None else None,
+                exact_host=None if rule.host.startswith("*.") else rule.host,
+                host_suffix=rule.host[1:] if rule.host.startswith("*.") else "",
+                prefix="" if rule.path_prefix == "/" else rule.path_prefix,
+                prefix_dir=rule.path_prefix + "/",
+            )
+            for rule in rules
+        )
 
     def match(self, target: RequestTarget) -> Rule | None:
-        for rule in self._rules:
-            if rule.auth == "preflight" and not target.preflight:
+        host, path = target.host, target.path
+        for c in self._compiled:
+            if c.preflight_only and not target.preflight:
                 continue
-            if rule.methods is not None and target.method not in rule.methods:
+            if c.methods is not None and target.method not in c.methods:
                 continue
-            if host_matches(rule.host, target.host) and path_matches(rule.path_prefix, target.path):
-                return rule
+            if c.exact_host is not None:
+                if host != c.exact_host:
+                    continue
+            elif not (host.endswith(c.host_suffix) and len(host) > len(c.host_suffix)):
+                continue
+            if c.prefix and not (path == c.prefix or path.startswith(c.prefix_dir)):
+                continue
+            return c.rule
         return None
 
 

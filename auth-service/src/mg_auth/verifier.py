@@ -75,7 +75,9 @@ class TokenVerifier:
         self._client_ids = (
             frozenset(config.allowed_client_ids) if config.allowed_client_ids is not None else None
         )
-        self._decoder = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+        # Key size (>= 2048 bits) is enforced once, when the JWKS is loaded (jwks.py), not
+        # per token: PyJWT's per-decode check costs more than the RSA verification itself.
+        self._decoder = jwt.PyJWT()
 
     async def verify_after_refresh(self, token: str) -> tuple[Identity, bool]:
         """Called after `verify_now` raised UnknownKid: refresh (once per cooldown), retry."""
