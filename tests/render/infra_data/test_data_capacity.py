@@ -120,7 +120,8 @@ def test_disks_multiply_by_longhorn_replicas(tmp_path: Path) -> None:
         "loadBalancer": {"addresses": ["192.168.1.240-192.168.1.250"]},
         "storageReplicas": 2,
     }
-    [finding] = check_disks(platform_from(tmp_path, {"cluster": cluster}))
+    store = {"type": "seaweedfs", "size": "1000Gi"}
+    [finding] = check_disks(platform_from(tmp_path, {"cluster": cluster, "objectStore": store}))
     assert finding.severity is Severity.ERROR
     assert "x storageReplicas 2 = 2,252 GiB vs node storage 1,500 GiB" in finding.message
     assert "seaweedfs-volume 1,000 GiB" in finding.message

@@ -250,7 +250,7 @@ def test_seaweedfs_buckets_and_credentials(example: Platform) -> None:
     ]
     assert s3["enableAuth"] is True
     assert s3["existingConfigSecret"] == seaweedfs.S3_CONFIG_SECRET
-    assert values["volume"]["dataDirs"][0]["size"] == "1000Gi"
+    assert values["volume"]["dataDirs"][0]["size"] == example.object_store.size
     assert all(values[p]["logs"] == {"type": "emptyDir"} for p in ("master", "volume", "filer"))
     secret = _by_name(example)["seaweedfs-secrets"].manifests["external-secrets"][0]
     template = secret["spec"]["target"]["template"]["data"]["seaweedfs_s3_config"]
