@@ -1,4 +1,4 @@
-"""Fixtures: the example rendered with the core components, on disk, and its manifests."""
+"""Fixtures: the example rendered (both repositories) on disk, and its manifests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from mgctl.render.filemap import FileMap
 from mgctl.render.infra.repository import render_infrastructure
 from mgctl.validate.manifests import Manifest
 from mgctl.validate.schemas import SchemaRegistry
-from .helpers import SHARED, core_components_only, example_platform, write_tree
+
+from .helpers import SHARED, example_platform, write_tree
 
 
 @pytest.fixture(scope="session")
@@ -23,14 +24,26 @@ def platform() -> Platform:
 
 @pytest.fixture(scope="session")
 def files(platform: Platform) -> FileMap:
-    with core_components_only():
-        return render_infrastructure(platform)
+    return render_infrastructure(platform)
+
+
+def deploy_repository(platform: Platform) -> FileMap:
+    """mg-deploy as `mgctl render` writes it (services, and databases/ once that generator
+    exists) - the directories the ApplicationSets generate from."""
+    files = render_deploy(platform)
+    try:
+        from mgctl.render.database_charts import render_databases
+    except ImportError:
+        return files
+    return {**files, **render_databases(platform)}
 
 
 @pytest.fixture(scope="session")
-def rendered_tree(files: FileMap, platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered_tree(
+    files: FileMap, platform: Platform, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("rendered")
-    write_tree({**render_deploy(platform), **files}, out)
+    write_tree({**deploy_repository(platform), **files}, out)
     return out
 
 

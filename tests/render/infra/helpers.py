@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import yaml
 
 from mgctl.config.loader import load_platform
 from mgctl.config.platform import Platform
-from mgctl.render.infra import repository
-from mgctl.render.infra.components import (
-    argocd,
-    cert_manager,
-    external_secrets,
-    image_updater,
-    longhorn,
-    metallb,
-    reloader,
-    security,
-    tailscale,
-    traefik,
-)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO_ROOT / "examples" / "mg" / "platform.yaml"
 SHARED = REPO_ROOT.parent / "shared"
-CORE_MODULES = [
-    argocd,
-    cert_manager,
-    external_secrets,
-    image_updater,
-    longhorn,
-    metallb,
-    reloader,
-    security,
-    tailscale,
-    traefik,
-]
 
 
 def example_platform(change: Callable[[dict[str, Any]], None] | None = None) -> Platform:
@@ -52,13 +25,6 @@ def example_platform(change: Callable[[dict[str, Any]], None] | None = None) -> 
         path = Path(tmp) / "platform.yaml"
         path.write_text(yaml.safe_dump(data), encoding="utf-8")
         return load_platform(path)
-
-
-@contextmanager
-def core_components_only() -> Iterator[None]:
-    """Only this part's component modules: the observability/data ones are tested apart."""
-    with mock.patch.object(repository, "component_modules", return_value=list(CORE_MODULES)):
-        yield
 
 
 def write_tree(files: dict[str, str], out: Path) -> Path:

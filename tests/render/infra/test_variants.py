@@ -1,0 +1,97 @@
+"""Config variants: load balancer modes, Tailscale OAuth source, storage class, no tailnet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mgctl.render.infra.components import security
+from mgctl.render.infra.repository import render_infrastructure
+from mgctl.validate.graph import check_infrastructure
+from mgctl.validate.infra_repo import check_infra_manifests, load_infra_manifests
+from mgctl.validate.schemas import SchemaRegistry
+
+from .conftest import deploy_repository
+from .helpers import example_platform, write_tree
+
+R = "mg-infrastructure"
+
+
+def docs(files: dict[str, str], rel: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(files[f"{R}/{rel}"]) if d]
+
+
+def test_l2_range_pool(files: dict[str, str]) -> None:
+    pool, advert = docs(files, "base/metallb/manifests/address-pool.yaml")
+    assert pool["kind"] == "IPAddressPool" and pool["metadata"]["name"] == "default-pool"
+    assert pool["spec"]["addresses"] == ["192.168.1.240-192.168.1.250"]
+    assert advert["kind"] == "L2Advertisement"
+    assert advert["spec"]["ipAddressPools"] == ["default-pool"]
+
+
+def test_single_ip_pool_validates(tmp_path: Path, registry: SchemaRegistry) -> None:
+    def single(data: dict[str, Any]) -> None:
+        data["cluster"]["loadBalancer"] = {"mode": "single-ip", "addresses": ["203.0.113.10/32"]}
+
+    platform = example_platform(single)
+    files = render_infrastructure(platform)
+    pool, advert = docs(files, "base/metallb/manifests/address-pool.yaml")
+    assert pool["metadata"]["name"] == "single-ip-pool"
+    assert pool["spec"]["addresses"] == ["203.0.113.10/32"]
+    assert advert["metadata"]["name"] == "single-ip"
+    assert advert["spec"]["ipAddressPools"] == ["single-ip-pool"]
+    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
+    manifests, problems = load_infra_manifests(out / R, R)
+    assert problems == []
+    assert check_infra_manifests(manifests, registry) == []
+    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+
+
+def test_tailscale_oauth_from_bootstrap_secret() -> None:
+    def bootstrap(data: dict[str, Any]) -> None:
+        data["tailscale"]["oauthFromDoppler"] = False
+
+    files = render_infrastructure(example_platform(bootstrap))
+    assert f"{R}/base/tailscale-secrets/application.yaml" not in files
+    assert f"{R}/base/tailscale/application.yaml" in files
+
+
+def test_without_tailscale(tmp_path: Path) -> None:
+    def off(data: dict[str, Any]) -> None:
+        data["tailscale"]["enabled"] = False
+
+    platform = example_platform(off)
+    files = render_infrastructure(platform)
+    assert not any("/tailscale" in path for path in files)
+    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
+    manifests, _ = load_infra_manifests(out / R, R)
+    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+
+
+def test_custom_storage_class_and_replicas(registry: SchemaRegistry, tmp_path: Path) -> None:
+    def storage(data: dict[str, Any]) -> None:
+        data["cluster"]["storageClass"] = "fast"
+        data["cluster"]["storageReplicas"] = 2
+
+    platform = example_platform(storage)
+    files = render_infrastructure(platform)
+    (storage_class,) = docs(files, "base/longhorn/manifests/storage-class.yaml")
+    assert storage_class["metadata"]["name"] == "fast"
+    assert storage_class["parameters"]["numberOfReplicas"] == "2"
+    values = yaml.safe_load(files[f"{R}/base/longhorn/values.yaml"])
+    assert values["persistence"]["defaultClass"] is False
+    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
+    manifests, _ = load_infra_manifests(out / R, R)
+    assert check_infra_manifests(manifests, registry) == []
+    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+
+
+def test_platform_namespaces_cover_every_component(files: dict[str, str]) -> None:
+    platform = example_platform()
+    names = {ns.name for ns in security.platform_namespaces(platform)}
+    for path, text in files.items():
+        if path.endswith("application.yaml") or path.endswith("application-config.yaml"):
+            app = yaml.safe_load(text)
+            assert app["spec"]["destination"]["namespace"] in names, path
