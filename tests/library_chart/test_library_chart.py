@@ -126,14 +126,19 @@ REQUIRED_WHEN_ENABLED = {
 }
 
 
+@pytest.mark.parametrize("how", ["omitted", "null"])
 @pytest.mark.parametrize("path", _drop_cases(), ids=lambda p: ".".join(p))
-def test_any_omitted_key_renders(tmp_path: Path, path: tuple[str, ...]) -> None:
-    """Dropping any top-level key or any key of a section never crashes (no nil pointers)."""
+def test_any_omitted_or_null_key_renders(tmp_path: Path, path: tuple[str, ...], how: str) -> None:
+    """Dropping (or nulling) any top-level key or any key of a section never crashes (no nil
+    pointers), passes values.schema.json, and renders valid objects."""
     values = copy.deepcopy(_full_values())
     parent = values
     for key in path[:-1]:
         parent = parent[key]
-    del parent[path[-1]]
+    if how == "omitted":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = None
     chart = build_service_chart(tmp_path, "svc", values)
     if path in REQUIRED_WHEN_ENABLED:
         # a required key of an enabled section: a named failure, not a nil-pointer crash

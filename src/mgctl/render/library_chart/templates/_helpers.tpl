@@ -48,14 +48,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-mg.flag: a boolean with a default that survives `false`.
+mg.flag: a boolean with a default that survives `false` (a null value means the default).
 Usage: {{ if include "mg.flag" (list $section "key" true) }} — prints "true" or nothing.
 */}}
 {{- define "mg.flag" -}}
 {{- $section := index . 0 }}
 {{- $key := index . 1 }}
 {{- $value := index . 2 }}
-{{- if and (kindIs "map" $section) (hasKey $section $key) }}
+{{- if and (kindIs "map" $section) (hasKey $section $key) (not (kindIs "invalid" (index $section $key))) }}
 {{- $value = index $section $key }}
 {{- end }}
 {{- if $value }}true{{ end }}

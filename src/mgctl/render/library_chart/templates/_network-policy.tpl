@@ -20,7 +20,7 @@ Traffic between containers of one pod goes over localhost and needs no rule.
 {{- $metrics := .Values.metrics | default dict }}
 {{- $servicePort := include "mg.servicePort" . }}
 {{- $namespaces := list "traefik" "monitoring" }}
-{{- if hasKey $np "ingressFromNamespaces" }}
+{{- if and (hasKey $np "ingressFromNamespaces") (not (kindIs "invalid" $np.ingressFromNamespaces)) }}
 {{- $namespaces = $np.ingressFromNamespaces | default list }}
 {{- end }}
 apiVersion: networking.k8s.io/v1
