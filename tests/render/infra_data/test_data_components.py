@@ -348,3 +348,16 @@ def test_kafka_disabled_renders_nothing(tmp_path: Path, example: Platform) -> No
     assert strimzi.build(platform) == []
     groups = [g["name"] for g in alerting.rule_groups(platform)]
     assert "platform-kafka" not in groups
+
+
+def test_backup_age_alerts_name_the_chart_schedules(example: Platform) -> None:
+    """The chart prefixes each Schedule with the release fullname; the alerts match that."""
+    exprs = [
+        r["expr"]
+        for g in alerting.rule_groups(example)
+        for r in g["rules"]
+        if r["alert"] == "VeleroBackupTooOld"
+    ]
+    names = [velero.schedule_object_name(s) for s in example.backups.velero_schedules]
+    assert names == ["velero-daily-full", "velero-hourly-apps"]
+    assert [f'schedule="{n}"' in e for n, e in zip(names, exprs, strict=True)] == [True, True]

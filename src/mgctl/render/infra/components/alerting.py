@@ -12,7 +12,7 @@ from typing import Any
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
 from mgctl.render.infra.component import Component
-from mgctl.render.infra.components import seaweedfs
+from mgctl.render.infra.components import seaweedfs, velero
 
 NAMESPACE = "monitoring"
 CONFIG_SECRET = "alertmanager-telegram"
@@ -133,11 +133,11 @@ def backup_rules(platform: Platform) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     for schedule in platform.backups.velero_schedules:
         limit = cron_interval_seconds(schedule.schedule) + rpo
+        name = velero.schedule_object_name(schedule)
         rules.append(
             _alert(
                 "VeleroBackupTooOld",
-                f'time() - velero_backup_last_successful_timestamp{{schedule="{schedule.name}"}}'
-                f" > {limit}",
+                f'time() - velero_backup_last_successful_timestamp{{schedule="{name}"}} > {limit}',
                 "5m",
                 "critical",
                 "Velero schedule {{ $labels.schedule }} has no successful backup for "

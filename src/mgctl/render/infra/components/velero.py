@@ -42,6 +42,12 @@ CLOUD_FILE = (
 )
 
 
+def schedule_object_name(schedule: VeleroSchedule) -> str:
+    """The chart names each Schedule `<fullname>-<key>` (fullname = release name "velero");
+    Velero labels its metrics and backups with that name."""
+    return f"{NAMESPACE}-{schedule.name}"
+
+
 def included_namespaces(platform: Platform, schedule: VeleroSchedule) -> list[str]:
     """An empty list in config means the services' namespaces (one namespace per service)."""
     if schedule.included_namespaces:
