@@ -361,3 +361,17 @@ def test_backup_age_alerts_name_the_chart_schedules(example: Platform) -> None:
     names = [velero.schedule_object_name(s) for s in example.backups.velero_schedules]
     assert names == ["velero-daily-full", "velero-hourly-apps"]
     assert [f'schedule="{n}"' in e for n, e in zip(names, exprs, strict=True)] == [True, True]
+
+
+def test_components_lay_out_in_the_infrastructure_repository(example: Platform) -> None:
+    from mgctl.render.infra.repository import lay_out
+
+    apps = {
+        app["metadata"]["name"]: app
+        for item in lay_out(example)
+        for app in item.applications
+        if item.component.name in _by_name(example)
+    }
+    assert {"kube-prometheus-stack", "loki", "alloy", "velero", "strimzi-config"} <= set(apps)
+    wave = "argocd.argoproj.io/sync-wave"
+    assert apps["strimzi-config"]["metadata"]["annotations"][wave] == "5"
