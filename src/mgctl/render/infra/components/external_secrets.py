@@ -84,7 +84,6 @@ def external_secret(
 
 def values() -> dict[str, Any]:
     return {
-        "installCRDs": True,
         "crds": {"createClusterSecretStore": True, "createClusterExternalSecret": True},
         "serviceMonitor": {"enabled": False},
     }

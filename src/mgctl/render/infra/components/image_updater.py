@@ -23,10 +23,11 @@ SERVICE_LABEL_VALUE = "service"
 
 
 def values(platform: Platform) -> dict[str, Any]:
+    """Chart 1.x values: the `config` keys are the argocd-image-updater-config ConfigMap's."""
     config: dict[str, Any] = {
-        "logLevel": "info",
-        "gitCommitUser": "argocd-image-updater",
-        "gitCommitMail": f"argocd-image-updater@{platform.project.name}.invalid",
+        "log.level": "info",
+        "git.user": "argocd-image-updater",
+        "git.email": f"argocd-image-updater@{platform.project.name}.invalid",
     }
     if platform.registry.pull_secret:
         config["registries"] = [
@@ -35,10 +36,11 @@ def values(platform: Platform) -> dict[str, Any]:
                 "prefix": "docker.io",
                 "api_url": "https://registry-1.docker.io",
                 "credentials": f"pullsecret:{ARGOCD_NAMESPACE}/{platform.registry.pull_secret}",
+                "defaultns": "library",
                 "default": True,
             }
         ]
-    return {"config": config}
+    return {"crds": {"install": True, "keep": True}, "config": config}
 
 
 def image_updater(platform: Platform) -> dict[str, Any]:

@@ -20,6 +20,8 @@ SYNC_WAVE = 3
 SECRETS_WAVE = 2
 CHART_STORAGE_CLASS = "longhorn"  # the StorageClass the chart itself creates
 BACKUP_SECRET = "longhorn-backup-s3"
+BACKUP_CRON = "30 2 * * *"  # before the 03:00 Velero and database backups
+BACKUP_RETAIN = 7
 UI_SERVICE = "longhorn-frontend"
 UI_PORT = 80
 PRIVILEGED_REASON = (
@@ -76,6 +78,25 @@ def values(platform: Platform) -> dict[str, Any]:
     }
 
 
+def recurring_backup() -> dict[str, Any]:
+    """A backup target alone backs nothing up: every volume (group `default`) gets a daily,
+    incremental block-level backup; the last BACKUP_RETAIN are kept."""
+    return {
+        "apiVersion": "longhorn.io/v1beta2",
+        "kind": "RecurringJob",
+        "metadata": {"name": "daily-backup", "namespace": NAMESPACE},
+        "spec": {
+            "name": "daily-backup",
+            "task": "backup",
+            "cron": BACKUP_CRON,
+            "retain": BACKUP_RETAIN,
+            "concurrency": 1,
+            "groups": ["default"],
+            "labels": {},
+        },
+    }
+
+
 def extra_storage_class(platform: Platform) -> list[dict[str, Any]]:
     """A StorageClass named as in platform.yaml when that is not the chart's `longhorn`."""
     if platform.cluster.storage_class == CHART_STORAGE_CLASS:
@@ -119,7 +140,7 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=SYNC_WAVE,
             chart=CATALOG["longhorn"].ref,
             values=values(platform),
-            manifests={"storage-class": storage} if storage else {},
+            manifests={"recurring-jobs": [recurring_backup()], "storage-class": storage},
             provides_crds=tuple(
                 f"longhorn.io/{kind}"
                 for kind in (
