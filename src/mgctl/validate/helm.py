@@ -2,15 +2,15 @@
 
 A service chart in mg-deploy depends on the library chart through `repository:
 file://../../_library`. Instead of `helm dependency build` (which writes `charts/*.tgz` and
-`Chart.lock` into the validated repo, and packs a tarball per chart), `prepared_chart` copies the
-chart into a temporary directory and places each local (`file://`) dependency there unpacked as
-`charts/<name>/`: helm loads unpacked subchart directories the same way as tarballs.
+`Chart.lock` into the validated repo, and packs a tarball per chart), `prepared_chart` builds a
+temporary chart directory of symlinks to the chart's files and places each local (`file://`)
+dependency there, unpacked, as `charts/<name>` (a symlink to the library directory): helm loads
+unpacked subchart directories like tarballs and follows symlinks. Nothing is copied or packed.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,19 +90,31 @@ def prepared_chart(chart_dir: Path) -> Iterator[Path]:
     if not missing:
         yield chart_dir
         return
+    for name, target in missing:
+        if not (target / "Chart.yaml").is_file():
+            raise HelmError(
+                chart_dir,
+                "dependency",
+                f"dependency {name!r} points to {target}, which has no Chart.yaml. "
+                "Fix the `repository: file://...` path in Chart.yaml",
+            )
     with tempfile.TemporaryDirectory(prefix="mgctl-chart-") as tmp:
-        copy = Path(tmp) / chart_dir.name
-        shutil.copytree(chart_dir, copy, symlinks=False)
+        staged = Path(tmp) / chart_dir.name
+        _link_entries(chart_dir, staged, skip={"charts"})
+        _link_entries(chart_dir / "charts", staged / "charts", skip=set())
         for name, target in missing:
-            if not (target / "Chart.yaml").is_file():
-                raise HelmError(
-                    chart_dir,
-                    "dependency",
-                    f"dependency {name!r} points to {target}, which has no Chart.yaml. "
-                    "Fix the `repository: file://...` path in Chart.yaml",
-                )
-            shutil.copytree(target, copy / "charts" / name, symlinks=False)
-        yield copy
+            (staged / "charts" / name).symlink_to(target, target_is_directory=True)
+        yield staged
+
+
+def _link_entries(source: Path, into: Path, skip: set[str]) -> None:
+    """Symlink every entry of `source` into `into` (helm follows symlinks when loading)."""
+    into.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir():
+        return
+    for entry in source.iterdir():
+        if entry.name not in skip:
+            (into / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
 
 
 def _run(chart: Path, action: str, argv: list[str]) -> str:
@@ -113,8 +125,10 @@ def _run(chart: Path, action: str, argv: list[str]) -> str:
 
 
 def _clean(detail: str) -> str:
-    lines = [line for line in detail.strip().splitlines() if not line.startswith("Use --debug")]
-    return "\n".join(lines).strip().removeprefix("Error: ")
+    """helm's error without its log lines (symlink notices) and debug hint."""
+    noise = ("Use --debug", "level=INFO", "level=DEBUG", "level=WARN")
+    lines = [line.removeprefix("Error: ") for line in detail.strip().splitlines()]
+    return "\n".join(line for line in lines if not line.startswith(noise)).strip()
 
 
 def template(

@@ -24,6 +24,7 @@ from referencing import Registry, Resource
 
 from mgctl.validate.crd_index import CrdIndex
 from mgctl.validate.crd_schema import prune_nulls, strict_json_schema
+from mgctl.validate.fast_schema import Check, Compiler, Unsupported
 from mgctl.validate.manifests import Finding, Manifest, json_path
 
 CHECK = "schema"
@@ -97,7 +98,16 @@ class SchemaRegistry:
         )
         self.crds = CrdIndex(crd_dirs)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
-        self._lock = threading.Lock()
+        self._fast: dict[tuple[str, str], Check | None] = {}
+        self._compiler = Compiler(self._resolve_ref)
+        self._lock = threading.RLock()
+
+    def _resolve_ref(self, ref: str) -> dict[str, Any]:
+        base, _, name = ref.partition("#/$defs/")
+        if not name or base not in ("", DEFINITIONS_ID, "/api/_definitions.json"):
+            raise Unsupported(f"$ref {ref}")
+        definition: dict[str, Any] = self._definitions["$defs"][name]
+        return definition
 
     # -- lookup ---------------------------------------------------------------------------
     def is_builtin(self, api_version: str, kind: str) -> bool:
@@ -115,16 +125,24 @@ class SchemaRegistry:
                     self._validators = {
                         key: value for key, value in self._validators.items() if value is not None
                     }
+                    self._fast = {key: self._fast[key] for key in self._validators}
 
     def validator(self, api_version: str, kind: str) -> Draft202012Validator | None:
         key = (api_version, kind)
         with self._lock:
-            if key in self._validators:
-                return self._validators[key]
-        compiled = self._compile(api_version, kind)
-        with self._lock:
-            self._validators[key] = compiled
-        return compiled
+            if key not in self._validators:
+                compiled = self._compile(api_version, kind)
+                self._validators[key] = compiled
+                self._fast[key] = self._fast_check(compiled)
+            return self._validators[key]
+
+    def _fast_check(self, validator: Draft202012Validator | None) -> Check | None:
+        if validator is None:
+            return None
+        try:
+            return self._compiler.compile(validator.schema)
+        except Unsupported:
+            return None
 
     def _compile(self, api_version: str, kind: str) -> Draft202012Validator | None:
         name = self._builtins.get((api_version, kind))
@@ -159,6 +177,9 @@ class SchemaRegistry:
             return [self._not_served(manifest)]
         builtin = self.is_builtin(manifest.api_version, manifest.kind)
         instance = manifest.body if builtin else prune_nulls(manifest.body)
+        fast = self._fast.get((manifest.api_version, manifest.kind))
+        if fast is not None and fast(instance):
+            return []
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
         return [self._finding(manifest, error) for error in errors]
 
