@@ -19,6 +19,7 @@ DNS_RULE = {
     ],
     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
 }
+SAME_NAMESPACE_RULE: dict[str, Any] = {"to": [{"podSelector": {}}]}
 HTTPS_RULE = {
     "to": [
         {
@@ -57,23 +58,56 @@ def _policy(tmp_path: Path, network_policy: dict[str, Any] | None) -> dict[str, 
 @pytest.mark.parametrize(
     ("network_policy", "expected_egress"),
     [
-        # absent section: enabled, the seed's Kafka + Postgres egress, no internet
+        # absent section: enabled, same namespace, the seed's Kafka + Postgres, no internet
         (
             None,
-            [DNS_RULE, _namespace_rule("kafka", 9092, 9093), _namespace_rule("databases", 5432)],
+            [
+                DNS_RULE,
+                SAME_NAMESPACE_RULE,
+                _namespace_rule("kafka", 9092, 9093),
+                _namespace_rule("databases", 5432),
+            ],
         ),
-        ({"enabled": True, "egress": {"kafka": False, "postgres": False}}, [DNS_RULE]),
-        ({"egress": {"kafka": False}}, [DNS_RULE, _namespace_rule("databases", 5432)]),
-        ({"egress": {"postgres": False}}, [DNS_RULE, _namespace_rule("kafka", 9092, 9093)]),
         (
-            {"egress": {"kafkaNamespace": "streaming", "databaseNamespace": "pg"}},
+            {"enabled": True, "egress": {"kafka": False, "postgres": False}},
+            [DNS_RULE, SAME_NAMESPACE_RULE],
+        ),
+        (
+            {"egress": {"kafka": False, "postgres": False, "sameNamespace": False}},
+            [DNS_RULE],
+        ),
+        (
+            {"egress": {"kafka": False, "sameNamespace": False}},
+            [DNS_RULE, _namespace_rule("databases", 5432)],
+        ),
+        (
+            {"egress": {"postgres": False, "sameNamespace": False}},
+            [DNS_RULE, _namespace_rule("kafka", 9092, 9093)],
+        ),
+        (
+            {
+                "egress": {
+                    "kafkaNamespace": "streaming",
+                    "databaseNamespace": "pg",
+                    "sameNamespace": False,
+                }
+            },
             [DNS_RULE, _namespace_rule("streaming", 9092, 9093), _namespace_rule("pg", 5432)],
         ),
         (
-            {"allowExternalHTTPS": True, "egress": {"kafka": False, "postgres": False}},
+            {
+                "allowExternalHTTPS": True,
+                "egress": {"kafka": False, "postgres": False, "sameNamespace": False},
+            },
             [DNS_RULE, HTTPS_RULE],
         ),
-        ({"allowExternalHTTPS": False, "egress": {"kafka": False, "postgres": False}}, [DNS_RULE]),
+        (
+            {
+                "allowExternalHTTPS": False,
+                "egress": {"kafka": False, "postgres": False, "sameNamespace": False},
+            },
+            [DNS_RULE],
+        ),
     ],
 )
 def test_egress(

@@ -196,6 +196,20 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
         lambda o: _assert(egress_ports(o) == {53}),
     ),
     (
+        "networkpolicy-no-same-namespace",
+        {"networkPolicy": {"egress": {"sameNamespace": False}}},
+        lambda o: _assert(
+            {"to": [{"podSelector": {}}]} not in one(o, "NetworkPolicy")["spec"]["egress"]
+        ),
+    ),
+    (
+        "networkpolicy-same-namespace-default",
+        {"networkPolicy": {"enabled": True}},
+        lambda o: _assert(
+            {"to": [{"podSelector": {}}]} in one(o, "NetworkPolicy")["spec"]["egress"]
+        ),
+    ),
+    (
         "networkpolicy-https",
         {"networkPolicy": {"allowExternalHTTPS": True}},
         lambda o: _assert(egress_ports(o) == {53, 443, 5432, 9092, 9093}),

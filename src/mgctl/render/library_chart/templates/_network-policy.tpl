@@ -6,7 +6,9 @@ renders nothing.
 Ingress: same namespace and networkPolicy.ingressFromNamespaces (default [traefik, monitoring]) to
 the "http" port (and metrics.port when it is another named port); anything else (extra ports,
 sidecar ports) only through networkPolicy.extraIngress.
-Egress: DNS to kube-dns in kube-system (always); Kafka (egress.kafka, default true) to
+Egress: DNS to kube-dns in kube-system (always); pods of the same namespace (egress.sameNamespace,
+default true: the counterpart of the same-namespace ingress rule, without it services in one
+namespace could not call each other); Kafka (egress.kafka, default true) to
 egress.kafkaNamespace (default kafka) on 9092/9093; PostgreSQL (egress.postgres, default true) to
 egress.databaseNamespace (default databases) on 5432; HTTPS to the internet (allowExternalHTTPS,
 default false): 0.0.0.0/0 minus private, CGNAT and link-local ranges, TCP 443; plus extraEgress.
@@ -76,6 +78,11 @@ spec:
           port: 53
         - protocol: TCP
           port: 53
+    {{- if include "mg.flag" (list $egress "sameNamespace" true) }}
+    # Other pods of this namespace (their own policies admit only their service ports)
+    - to:
+        - podSelector: {}
+    {{- end }}
     {{- if include "mg.flag" (list $egress "kafka" true) }}
     # Kafka (Strimzi plain and TLS listeners)
     - to:
