@@ -98,7 +98,10 @@ def test_crd_providers_sync_before_their_users(example: Platform) -> None:
     providers = {
         crd: c.sync_wave for c in _components(example) for crd in c.provides_crds
     }  # core providers: monitoring CRDs wave 0, ESO wave 0 (stores wave 1)
-    providers |= {"monitoring.coreos.com/PodMonitor": 0, "monitoring.coreos.com/PrometheusRule": 0}
+    providers |= {
+        f"monitoring.coreos.com/{kind}": 0
+        for kind in ("PodMonitor", "PrometheusRule", "ServiceMonitor")
+    }
     providers |= {"external-secrets.io/ExternalSecret": 1}
     for component, doc in _manifests(example):
         group = doc["apiVersion"].rpartition("/")[0]
@@ -375,3 +378,22 @@ def test_components_lay_out_in_the_infrastructure_repository(example: Platform) 
     assert {"kube-prometheus-stack", "loki", "alloy", "velero", "strimzi-config"} <= set(apps)
     wave = "argocd.argoproj.io/sync-wave"
     assert apps["strimzi-config"]["metadata"]["annotations"][wave] == "5"
+
+
+def test_node_exporter_namespace_is_a_project_destination(example: Platform) -> None:
+    """The subchart deploys into `node-exporter`; a chart-less component declares it."""
+    from mgctl.render.infra.repository import _platform_namespaces, lay_out
+
+    holder = _by_name(example)["node-exporter"]
+    assert holder.chart is None and not holder.manifests
+    values = kube_prometheus_stack.values(example)
+    assert values["prometheus-node-exporter"]["namespaceOverride"] == holder.namespace
+    assert "node-exporter" in _platform_namespaces(lay_out(example))
+
+
+def test_coredns_scraped_without_a_kube_system_destination(example: Platform) -> None:
+    assert kube_prometheus_stack.values(example)["coreDns"] == {"enabled": False}
+    monitor = kube_prometheus_stack.coredns_monitor()
+    assert monitor["metadata"]["namespace"] == "monitoring"
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["kube-system"]}
+    assert crd_errors(monitor) == []

@@ -141,6 +141,9 @@ def values(platform: Platform) -> dict[str, Any]:
         "kubeControllerManager": k3s_off,
         "kubeProxy": k3s_off,
         "kubeEtcd": k3s_off,
+        # the chart would create its CoreDNS Service in kube-system (outside the platform
+        # project's destinations); k3s' kube-dns Service already exposes metrics: see coredns
+        "coreDns": {"enabled": False},
         "prometheus": _prometheus(platform),
         "alertmanager": _alertmanager(platform),
         "grafana": _grafana(platform),
@@ -149,6 +152,26 @@ def values(platform: Platform) -> dict[str, Any]:
         "prometheus-node-exporter": {
             "namespaceOverride": NODE_EXPORTER_NAMESPACE,
             "resources": RESOURCES["node-exporter"],
+        },
+    }
+
+
+def coredns_monitor() -> dict[str, Any]:
+    """Scrapes k3s' CoreDNS through its own kube-dns Service (port `metrics`, 9153)."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "coredns", "namespace": NAMESPACE},
+        "spec": {
+            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            "namespaceSelector": {"matchNames": ["kube-system"]},
+            "endpoints": [
+                {
+                    "port": "metrics",
+                    "interval": "30s",
+                    "relabelings": [{"targetLabel": "job", "replacement": "coredns"}],
+                }
+            ],
         },
     }
 
@@ -181,6 +204,15 @@ def build(platform: Platform) -> list[Component]:
     )
     return [
         Component(
+            # holds the namespace only (no chart, no manifests): the node-exporter subchart
+            # deploys there (namespaceOverride), so it must be a destination of the project
+            name=NODE_EXPORTER_NAMESPACE,
+            namespace=NODE_EXPORTER_NAMESPACE,
+            sync_wave=4,
+            namespaces=(namespaces[1],),
+            description="Namespace of kube-prometheus-stack's node-exporter DaemonSet",
+        ),
+        Component(
             name="monitoring-secrets",
             namespace=NAMESPACE,
             sync_wave=2,
@@ -200,6 +232,7 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=4,
             chart=CATALOG["kube-prometheus-stack"].ref,
             values=values(platform),
+            manifests={"service-monitors": [coredns_monitor()]},
             cluster_resources=(
                 "rbac.authorization.k8s.io/ClusterRole",
                 "rbac.authorization.k8s.io/ClusterRoleBinding",
