@@ -115,9 +115,17 @@ def test_image_updater_selects_services_with_semver_and_git_write_back(
     assert set(refs) == {s.name for s in platform.services}
     engine = refs["engine"]
     assert engine["images"][0]["imageName"] == "shykhov/mg.engine"
-    git = engine["writeBackConfig"]["gitConfig"]
-    assert git["repository"] == platform.git.deploy.url
-    assert git["writeBackTarget"] == "helmvalues:/services/engine/values.yaml"
+    assert engine["images"][0]["manifestTargets"]["helm"] == {
+        "name": "image.repository",
+        "tag": "image.tag",
+    }
+    write_back = spec["writeBackConfig"]
+    assert write_back["method"] == "git"
+    assert write_back["gitConfig"] == {
+        "repository": platform.git.deploy.url,
+        "branch": platform.git.deploy.branch,
+    }
+    assert "writeBackTarget" not in str(cr), "default target: .argocd-source-<app>.yaml"
 
 
 def test_doppler_store_per_environment(files: FileMap, platform: Platform) -> None:

@@ -44,7 +44,10 @@ def values(platform: Platform) -> dict[str, Any]:
 
 
 def image_updater(platform: Platform) -> dict[str, Any]:
-    """One applicationRef per service: its image, semver vX.Y.Z tags, write-back to mg-deploy."""
+    """One applicationRef per service: its image, semver vX.Y.Z tags, git write-back to
+    mg-deploy. The write-back target is the default `.argocd-source-<app>.yaml` beside the
+    service chart (Helm parameters image.repository/image.tag), not values.yaml: mgctl renders
+    values.yaml, and a render must never conflict with the updater's commits."""
     refs = []
     for service in platform.services:
         refs.append(
@@ -60,14 +63,6 @@ def image_updater(platform: Platform) -> dict[str, Any]:
                         },
                     }
                 ],
-                "writeBackConfig": {
-                    "method": "git",
-                    "gitConfig": {
-                        "repository": platform.git.deploy.url,
-                        "branch": platform.git.deploy.branch,
-                        "writeBackTarget": f"helmvalues:/services/{service.name}/values.yaml",
-                    },
-                },
             }
         )
     return {
