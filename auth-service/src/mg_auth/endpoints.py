@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 
 from mg_auth.cache import Identity
 from mg_auth.config import Config, Rule
-from mg_auth.forwarded import BadRequest, Headers, query_has_token, read_target, single
+from mg_auth.forwarded import BadRequest, query_has_token, read_target, single
 from mg_auth.http_server import Request, Response
 from mg_auth.jwks import JwksManager
 from mg_auth.logs import EventLog
@@ -23,12 +23,9 @@ NO_STORE = ("Cache-Control", "no-store")
 TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 
-def bearer_token(headers: Headers) -> str | None:
-    """The token from exactly one `Authorization: Bearer …`; None when there is none."""
-    value = single(headers, "authorization")
-    if value is None:
-        return None
-    scheme, _, rest = value.strip().partition(" ")
+def bearer_token(authorization: str) -> str:
+    """The token of an `Authorization: Bearer …` value (scheme case-insensitive)."""
+    scheme, _, rest = authorization.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise Denial(401, "not_bearer")
     token = rest.strip(" ")
@@ -100,14 +97,15 @@ class Endpoints:
             if query_has_token(request.target.partition("?")[2]):
                 raise BadRequest("token_in_query")
             target = read_target(headers)
-            token = bearer_token(headers) if "authorization" in headers else None
+            authorization = single(headers, "authorization")  # several: 400, whatever the rule
             rule = self._rules.match(target)
             if rule is None:
                 raise Denial(403, "no_rule_matched")
             if not needs_identity(rule):
                 return self._decide(started, target, rule, 200, str(rule.auth), None, "none")
-            if token is None:
+            if authorization is None:
                 raise Denial(401, "missing_token")
+            token = bearer_token(authorization)
             try:
                 identity, hit = self._verifier.verify_now(token)
             except UnknownKid:
