@@ -14,7 +14,6 @@ from mgctl.render.infra.component import Component, Namespace
 NAMESPACE = "kafka"
 CLUSTER = "kafka"
 NODE_POOL = "dual-role"
-BOOTSTRAP = f"{CLUSTER}-kafka-bootstrap.{NAMESPACE}.svc:9092"
 OPERATOR_RESOURCES = {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}}
 KAFKA_RESOURCES = {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
 EXPORTER_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
