@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mgctl.validate.crd_index import CrdIndex, cache_file
 from mgctl.validate.schemas import (
     SchemaRegistry,
     UnsupportedKubernetesVersion,
@@ -167,3 +169,21 @@ def test_unsupported_kubernetes_version_names_the_available_ones() -> None:
     with pytest.raises(UnsupportedKubernetesVersion, match=r"1\.35"):
         SchemaRegistry("1.99")
     assert (1, 35) in bundled_versions()
+
+
+def test_crd_index_cache_is_reused_and_invalidated(
+    tmp_path: Path, crd_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    pinned = crd_dir / "external-secrets/v2.9.0/external-secrets.io_externalsecrets.yaml"
+    local = tmp_path / "crds" / pinned.name
+    local.parent.mkdir()
+    local.write_bytes(pinned.read_bytes())
+    first = CrdIndex([local.parent])
+    assert cache_file().is_file()
+    second = CrdIndex([local.parent])
+    assert first.kinds() == second.kinds() == [("external-secrets.io", "ExternalSecret")]
+    definition = second.get("external-secrets.io", "ExternalSecret")
+    assert definition is not None and list(definition.versions()) == ["v1"]
+    local.write_text(local.read_text().replace("kind: ExternalSecret", "kind: OtherSecret"))
+    assert CrdIndex([local.parent]).kinds() == [("external-secrets.io", "OtherSecret")]

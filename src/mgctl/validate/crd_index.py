@@ -5,10 +5,17 @@ all of them with PyYAML takes seconds. The index reads each file as text, splits
 parses only the head of each CRD document (everything before `spec.versions`, where group and
 names live). The full document, with the openAPIV3Schema of each version, is parsed the first
 time an object of that kind is validated.
+
+What the scan finds per file (group, kind and character span of each CRD document) is cached in
+`~/.cache/mgctl/crd-index.json` (or `$XDG_CACHE_HOME`), keyed by path, size and mtime, so later
+runs only stat the files.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -25,21 +32,21 @@ _VERSIONS_KEY = re.compile(r"^  versions:[ \t]*$", re.M)
 
 @dataclass
 class CrdSource:
-    """One CRD document: where it is, and (once parsed) its body."""
+    """One CRD document: its file and character span there, or (once parsed) its body."""
 
     file: Path
-    text: str | None
+    span: tuple[int, int] | None
     body: dict[str, Any] | None = None
 
     def load(self) -> dict[str, Any]:
         if self.body is None:
-            assert self.text is not None
-            docs = load_yaml_documents(self.text, str(self.file))
+            assert self.span is not None
+            text = self.file.read_text(encoding="utf-8")[self.span[0] : self.span[1]]
+            docs = load_yaml_documents(text, str(self.file))
             body = docs[0] if docs else None
             if not isinstance(body, dict):
                 raise ManifestError(f"{self.file}: CRD document is not a mapping")
             self.body = body
-            self.text = None
         return self.body
 
 
@@ -73,27 +80,48 @@ class CrdDefinition:
             return self._versions
 
 
+Entry = tuple[str, str, int, int]  # group, kind, start, end of the document in the file
+
+
+def cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mgctl" / "crd-index.json"
+
+
 class CrdIndex:
     """(group, kind) -> CrdDefinition for every CRD under some directories (recursive)."""
 
-    def __init__(self, dirs: Iterable[Path] = ()) -> None:
+    def __init__(self, dirs: Iterable[Path] = (), use_cache: bool = True) -> None:
         self._definitions: dict[tuple[str, str], CrdDefinition] = {}
         self.files: list[Path] = []
+        self._cache_path = cache_file() if use_cache else None
+        self._cache = self._read_cache()
+        self._cache_dirty = False
         for directory in dirs:
             self.add_directory(directory)
+        self._write_cache()
 
     def add_directory(self, directory: Path) -> None:
         for path in sorted(directory.rglob("*.yaml")) + sorted(directory.rglob("*.yml")):
             self.add_file(path)
 
     def add_file(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8")
-        if "CustomResourceDefinition" not in text:
-            return
-        self.files.append(path)
-        for document in _DOCUMENT_SEPARATOR.split(text):
-            if _CRD_KIND.search(document):
-                self._add_document(path, document)
+        path = path.resolve()
+        stat = path.stat()
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        cached = self._cache.get(str(path))
+        if cached and cached.get("stamp") == stamp:
+            entries = [tuple(e) for e in cached["entries"]]
+        else:
+            entries = scan_file(path)
+            self._cache[str(path)] = {"stamp": stamp, "entries": entries}
+            self._cache_dirty = True
+        if entries:
+            self.files.append(path)
+        for group, kind, start, end in entries:
+            self._definition(str(group), str(kind)).add_source(
+                CrdSource(path, (int(start), int(end)))
+            )
 
     def add_body(self, body: dict[str, Any], origin: str) -> None:
         """Register a CRD object found among validated manifests."""
@@ -103,20 +131,25 @@ class CrdIndex:
             source = CrdSource(Path(origin), None, body)
             self._definition(str(spec["group"]), str(names["kind"])).add_source(source)
 
-    def _add_document(self, path: Path, document: str) -> None:
-        head_end = _VERSIONS_KEY.search(document)
-        head_text = document[: head_end.start()] if head_end else document
+    def _read_cache(self) -> dict[str, Any]:
+        if self._cache_path is None:
+            return {}
         try:
-            docs = load_yaml_documents(head_text, str(path))
-        except ManifestError:
-            docs = load_yaml_documents(document, str(path))
-        head = docs[0] if docs else None
-        spec = head.get("spec") if isinstance(head, dict) else None
-        names = spec.get("names") if isinstance(spec, dict) else None
-        if not (isinstance(names, dict) and spec and spec.get("group") and names.get("kind")):
+            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_cache(self) -> None:
+        if self._cache_path is None or not self._cache_dirty:
             return
-        source = CrdSource(path, document)
-        self._definition(str(spec["group"]), str(names["kind"])).add_source(source)
+        try:
+            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._cache_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self._cache), encoding="utf-8")
+            tmp.replace(self._cache_path)
+        except OSError:
+            pass  # a read-only home only costs speed
 
     def _definition(self, group: str, kind: str) -> CrdDefinition:
         key = (group, kind)
@@ -129,3 +162,39 @@ class CrdIndex:
 
     def kinds(self) -> list[tuple[str, str]]:
         return sorted(self._definitions)
+
+
+def scan_file(path: Path) -> list[Entry]:
+    """(group, kind, start, end) of each CRD document of a YAML file, from document heads."""
+    text = path.read_text(encoding="utf-8")
+    if "CustomResourceDefinition" not in text:
+        return []
+    bounds = [0, *(m.start() for m in _DOCUMENT_SEPARATOR.finditer(text)), len(text)]
+    entries: list[Entry] = []
+    for start, end in itertools.pairwise(bounds):
+        document = text[start:end]
+        if _CRD_KIND.search(document):
+            found = _group_and_kind(path, document)
+            if found:
+                entries.append((found[0], found[1], start, end))
+    return entries
+
+
+def _group_and_kind(path: Path, document: str) -> tuple[str, str] | None:
+    head_end = _VERSIONS_KEY.search(document)
+    head_text = document[: head_end.start()] if head_end else document
+    try:
+        docs = load_yaml_documents(head_text, str(path))
+    except ManifestError:
+        docs = load_yaml_documents(document, str(path))
+    head = next((d for d in docs if isinstance(d, dict)), None)
+    spec = head.get("spec") if head else None
+    names = spec.get("names") if isinstance(spec, dict) else None
+    if (
+        isinstance(names, dict)
+        and isinstance(spec, dict)
+        and spec.get("group")
+        and names.get("kind")
+    ):
+        return str(spec["group"]), str(names["kind"])
+    return None

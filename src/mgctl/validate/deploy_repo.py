@@ -89,7 +89,11 @@ def validate_deploy_repo(
     """One result per chart, in discovery order."""
     targets = discover_charts(deploy_dir, display_prefix)
     kube_version = registry.kubernetes_version
-    with ExitStack() as stack, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with (
+        ExitStack() as stack,
+        ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
+        ThreadPoolExecutor(max_workers=1) as lint_pool,  # one helm lint beside the templates
+    ):
         prepared: list[Path | None] = []
         failures: dict[int, Finding] = {}
         for index, target in enumerate(targets):
@@ -101,7 +105,7 @@ def validate_deploy_repo(
                     check="helm-dependency", file=f"{target.display}/Chart.yaml", message=exc.detail
                 )
         ready = [p for p in prepared if p is not None]
-        lint_future = pool.submit(helm.lint_many, ready, kube_version)
+        lint_future = lint_pool.submit(helm.lint_many, ready, kube_version)
         futures: list[Future[UnitResult]] = []
         for index, target in enumerate(targets):
             future = pool.submit(
