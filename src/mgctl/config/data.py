@@ -43,7 +43,11 @@ class KafkaTopic(Model):
 
 class Kafka(Model):
     enabled: bool = True
-    version: str = "4.1.1"
+    version: str = Field(
+        default="4.2.0",
+        pattern=r"^4\.[23]\.\d+$",
+        description="Apache Kafka version; Strimzi 1.2 runs 4.2.x and 4.3.x (KRaft only)",
+    )
     replicas: int = Field(default=1, ge=1, description="KRaft nodes (dual role: controller+broker)")
     storage: Size = "20Gi"
     topics: list[KafkaTopic] = []
