@@ -68,6 +68,29 @@ def load_values(fixture: str) -> dict[str, Any]:
     return data
 
 
+def full_values() -> dict[str, Any]:
+    """The seed engine values with every library section switched on (tag pinned)."""
+    values: dict[str, Any] = yaml.safe_load(
+        (FIXTURES / "seed-engine.values.yaml").read_text(encoding="utf-8")
+    )
+    values["image"]["tag"] = "1.0.0"
+    values["autoscaling"]["enabled"] = True
+    values["pdb"]["enabled"] = True
+    values["ingress"] = {
+        "enabled": True,
+        "host": "engine.example.com",
+        "paths": ["/"],
+        "auth": True,
+        "middleware": {"name": "auth0-auth", "namespace": "traefik"},
+        "entryPoints": ["websecure"],
+        "tls": {"enabled": True, "clusterIssuer": "letsencrypt-production"},
+    }
+    values["networkPolicy"]["egress"] = {"postgres": True, "kafka": True}
+    values["sidecars"] = [{"name": "proxy", "image": "busybox:1.37"}]
+    values["initContainers"] = [{"name": "init", "image": "busybox:1.37"}]
+    return values
+
+
 def build_service_chart(
     root: Path,
     name: str,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +14,7 @@ from .helpers import (
     LIBRARY_DIR,
     build_service_chart,
     check_objects,
+    full_values,
     helm,
     lint,
     pss_restricted_violations,
@@ -86,30 +86,8 @@ def test_minimal_values_render(tmp_path: Path) -> None:
     ]
 
 
-def _full_values() -> dict[str, Any]:
-    values: dict[str, Any] = yaml.safe_load(
-        (FIXTURES / "seed-engine.values.yaml").read_text(encoding="utf-8")
-    )
-    values["image"]["tag"] = "1.0.0"
-    values["autoscaling"]["enabled"] = True
-    values["pdb"]["enabled"] = True
-    values["ingress"] = {
-        "enabled": True,
-        "host": "engine.example.com",
-        "paths": ["/"],
-        "auth": True,
-        "middleware": {"name": "auth0-auth", "namespace": "traefik"},
-        "entryPoints": ["websecure"],
-        "tls": {"enabled": True, "clusterIssuer": "letsencrypt-production"},
-    }
-    values["networkPolicy"]["egress"] = {"postgres": True, "kafka": True}
-    values["sidecars"] = [{"name": "proxy", "image": "busybox:1.37"}]
-    values["initContainers"] = [{"name": "init", "image": "busybox:1.37"}]
-    return values
-
-
 def _drop_cases() -> list[tuple[str, ...]]:
-    values = _full_values()
+    values = full_values()
     cases: list[tuple[str, ...]] = []
     for key, value in values.items():
         if key == "image":
@@ -131,7 +109,7 @@ REQUIRED_WHEN_ENABLED = {
 def test_any_omitted_or_null_key_renders(tmp_path: Path, path: tuple[str, ...], how: str) -> None:
     """Dropping (or nulling) any top-level key or any key of a section never crashes (no nil
     pointers), passes values.schema.json, and renders valid objects."""
-    values = copy.deepcopy(_full_values())
+    values = copy.deepcopy(full_values())
     parent = values
     for key in path[:-1]:
         parent = parent[key]
@@ -164,7 +142,7 @@ def test_any_omitted_or_null_key_renders(tmp_path: Path, path: tuple[str, ...], 
     ],
 )
 def test_empty_or_null_section_renders(tmp_path: Path, section: str) -> None:
-    values = _full_values()
+    values = full_values()
     values[section] = {} if section != "image" else {"repository": "r", "tag": "1"}
     check_objects(render(build_service_chart(tmp_path, "svc", values)))
 

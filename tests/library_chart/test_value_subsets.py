@@ -9,10 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import build_service_chart, check_objects, render, render_error
-from .test_library_chart import _full_values
+from .helpers import build_service_chart, check_objects, full_values, render, render_error
 
-FULL = _full_values()
+FULL = full_values()
 OPTIONAL_KEYS = sorted(k for k in FULL if k != "image")
 
 
