@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from mg_auth.http_server import Request, Response, serve
+from mg_auth.http_server import Limits, Request, Response, serve
 from mg_auth_testkit import (
     JwksServer,
     RunningService,
@@ -150,3 +151,30 @@ def test_metrics_port_exposes_decisions_and_latency(svc: RunningService, key: Si
     assert "mg_auth_token_cache_entries 1.0" in text
     assert "mg_auth_jwks_last_success_timestamp_seconds" in text
     assert 'mg_auth_jwks_fetches_total{result="success"} 1.0' in text
+
+
+def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService) -> None:
+    def ok(request: Request) -> Response:
+        return Response(200)
+
+    limits = Limits(request_timeout_seconds=0.4, keepalive_timeout_seconds=0.6)
+
+    async def start() -> asyncio.Server:
+        return await serve(ok, "127.0.0.1", 0, lambda exc: None, limits)
+
+    server = svc.call(start())
+    try:
+        port = server.sockets[0].getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"GET /verify HTTP/1.1\r\nHost: a\r\n")  # never finishes the headers
+            started = time.monotonic()
+            assert slow.recv(1024).startswith(b"HTTP/1.1 408 ")
+            assert 0.3 < time.monotonic() - started < 2.0
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:
+            idle.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert idle.recv(1024).startswith(b"HTTP/1.1 200 ")
+            started = time.monotonic()
+            assert idle.recv(1024) == b""  # closed by the server after the keep-alive timeout
+            assert 0.5 < time.monotonic() - started < 2.5
+    finally:
+        server.close()

@@ -59,6 +59,9 @@ class Limits:
     keepalive_timeout_seconds: float = 120.0
 
 
+TIMEOUT_CHECK_FRACTION = 0.25
+
+
 class _Reject(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
@@ -93,6 +96,8 @@ class HttpProtocol(asyncio.Protocol):
         self._queue: deque[tuple[Request, bool]] = deque()
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
+        self._in_request = False
+        self._last_activity = 0.0
         self._reading_paused = False
 
     # -- transport callbacks ------------------------------------------------------------
@@ -100,7 +105,8 @@ class HttpProtocol(asyncio.Protocol):
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self._transport = cast(asyncio.Transport, transport)
         self._parser = httptools.HttpRequestParser(self)
-        self._arm_timer(self._limits.keepalive_timeout_seconds)
+        self._last_activity = self._loop.time()
+        self._schedule_check()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -134,7 +140,8 @@ class HttpProtocol(asyncio.Protocol):
         self._header_count = 0
         self._header_bytes = 0
         self._body_bytes = 0
-        self._arm_timer(self._limits.request_timeout_seconds)
+        self._in_request = True
+        self._last_activity = self._loop.time()
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -163,6 +170,7 @@ class HttpProtocol(asyncio.Protocol):
             raise _Reject(413)
 
     def on_message_complete(self) -> None:
+        self._in_request = False
         parser = self._parser
         request = Request(
             method=parser.get_method().decode("latin-1"),
@@ -218,7 +226,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         transport.write(encode_response(response, keep_alive))
         if keep_alive:
-            self._arm_timer(self._limits.keepalive_timeout_seconds)
+            self._last_activity = self._loop.time()
         else:
             self._close()
 
@@ -234,16 +242,27 @@ class HttpProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
 
-    def _arm_timer(self, seconds: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = self._loop.call_later(seconds, self._timed_out)
+    # Timeouts: one coarse periodic check per connection instead of re-arming a timer on
+    # every request; limits are enforced within TIMEOUT_CHECK_FRACTION of their value.
+    def _schedule_check(self) -> None:
+        interval = TIMEOUT_CHECK_FRACTION * min(
+            self._limits.request_timeout_seconds, self._limits.keepalive_timeout_seconds
+        )
+        self._timer = self._loop.call_later(interval, self._check_timeouts)
 
-    def _timed_out(self) -> None:
-        if self._busy:
-            self._arm_timer(self._limits.request_timeout_seconds)
+    def _check_timeouts(self) -> None:
+        if self._transport is None:
             return
-        self._close()
+        idle = self._loop.time() - self._last_activity
+        if self._busy:
+            pass  # awaiting the JWKS: bounded by the fetch timeout
+        elif self._in_request and idle > self._limits.request_timeout_seconds:
+            self._fail(408)
+            return
+        elif not self._in_request and idle > self._limits.keepalive_timeout_seconds:
+            self._close()
+            return
+        self._schedule_check()
 
     def _set_reading(self, paused: bool) -> None:
         transport = self._transport
