@@ -9,6 +9,7 @@ assert on what kubectl sent.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import threading
@@ -44,10 +45,13 @@ BUILTIN = [
     Resource("", "v1", "Pod", "pods", True),
     Resource("apps", "v1", "Deployment", "deployments", True),
     Resource("apps", "v1", "DaemonSet", "daemonsets", True),
-    Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
-             "customresourcedefinitions", False),
+    Resource(
+        "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False
+    ),
 ]
 
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SHORT_NAMES = {
     "customresourcedefinitions": ["crd", "crds"],
@@ -113,6 +117,10 @@ class FakeCluster:
             raise KeyError(f"fake API server does not serve {api_version} {kind}")
         meta = obj.setdefault("metadata", {})
         ns = meta.get("namespace", "") if res.namespaced else ""
+        if kind == "Secret" and "stringData" in obj:  # as the API server does
+            data = obj.setdefault("data", {})
+            for key, value in obj.pop("stringData").items():
+                data[key] = base64.b64encode(str(value).encode()).decode()
         if res.plural == "customresourcedefinitions" and self.establish_crds:
             obj.setdefault("status", {})["conditions"] = [
                 {"type": "NamesAccepted", "status": "True"},
@@ -122,7 +130,7 @@ class FakeCluster:
             self.objects[(group, res.plural, ns, meta["name"])] = obj
 
     def add_yaml(self, text: str) -> None:
-        for doc in yaml.safe_load_all(text):
+        for doc in yaml.load_all(text, Loader=_LOADER):
             if isinstance(doc, dict):
                 if doc.get("kind", "").endswith("List") and "items" in doc:
                     for item in doc["items"]:
@@ -177,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
     cluster: FakeCluster  # set on the subclass per server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, code: int, body: Any) -> None:
@@ -227,12 +235,20 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [p for p in path.split("/") if p]
         if path == "/version":
             major, minor = c.version.lstrip("v").split(".")[:2]
-            self._send(200, {"major": major, "minor": minor, "gitVersion": c.version,
-                             "platform": "linux/amd64"})
+            self._send(
+                200,
+                {
+                    "major": major,
+                    "minor": minor,
+                    "gitVersion": c.version,
+                    "platform": "linux/amd64",
+                },
+            )
             return
         if path == "/api":
-            self._send(200, {"kind": "APIVersions", "versions": ["v1"],
-                             "serverAddressByClientCIDRs": []})
+            self._send(
+                200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
+            )
             return
         if path == "/apis":
             self._send(200, self._group_list())
@@ -256,19 +272,29 @@ class _Handler(BaseHTTPRequestHandler):
         res, ns, name = target
         if name is None:
             items = [
-                obj for key, obj in sorted(c.objects.items())
+                obj
+                for key, obj in sorted(c.objects.items())
                 if key[:2] == (res.group, res.plural) and (not ns or key[2] == ns)
             ]
             selector = (query.get("labelSelector") or [""])[0]
             if selector:
                 items = [o for o in items if _matches(o, selector)]
-            self._send(200, {"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                             "metadata": {"resourceVersion": "1"}, "items": items})
+            self._send(
+                200,
+                {
+                    "kind": f"{res.kind}List",
+                    "apiVersion": res.group_version,
+                    "metadata": {"resourceVersion": "1"},
+                    "items": items,
+                },
+            )
             return
         obj = c.get(res.group, res.plural, name, ns)
         if obj is None:
-            self._send(404, _status(404, "NotFound",
-                                    f'{res.plural}.{res.group or "core"} "{name}" not found'))
+            self._send(
+                404,
+                _status(404, "NotFound", f'{res.plural}.{res.group or "core"} "{name}" not found'),
+            )
             return
         self._send(200, obj)
 
@@ -293,12 +319,19 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _group_versions(self) -> list[str]:
-        return sorted({("api/" if not r.group else "apis/") + r.group_version
-                       for r in self.cluster.resources()})
+        return sorted(
+            {
+                ("api/" if not r.group else "apis/") + r.group_version
+                for r in self.cluster.resources()
+            }
+        )
 
     def _openapi_root(self) -> dict[str, Any]:
-        return {"paths": {gv: {"serverRelativeURL": f"/openapi/v3/{gv}"}
-                          for gv in self._group_versions()}}
+        return {
+            "paths": {
+                gv: {"serverRelativeURL": f"/openapi/v3/{gv}"} for gv in self._group_versions()
+            }
+        }
 
     def _openapi_group(self, gv_path: str) -> dict[str, Any]:
         """Just enough OpenAPI v3 for kubectl to see that PATCH accepts fieldValidation."""
@@ -310,14 +343,22 @@ class _Handler(BaseHTTPRequestHandler):
             paths[f"/{gv_path}/{scope}{r.plural}/{{name}}"] = {
                 "patch": {
                     "x-kubernetes-group-version-kind": {
-                        "group": r.group, "version": r.version, "kind": r.kind},
-                    "parameters": [{"name": "fieldValidation", "in": "query",
-                                    "schema": {"type": "string"}}],
+                        "group": r.group,
+                        "version": r.version,
+                        "kind": r.kind,
+                    },
+                    "parameters": [
+                        {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}
+                    ],
                     "responses": {"200": {"description": "OK"}},
                 }
             }
-        return {"openapi": "3.0.0", "info": {"title": "fake", "version": "v1"},
-                "paths": paths, "components": {"schemas": {}}}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "fake", "version": "v1"},
+            "paths": paths,
+            "components": {"schemas": {}},
+        }
 
     def _resource_list(self, group: str, version: str) -> dict[str, Any]:
         gv = f"{group}/{version}" if group else version
@@ -369,7 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, _status(404, "NotFound", f"the server could not find {path}"))
             return
         res, ns, name = target
-        patch = yaml.safe_load(body)
+        patch = yaml.load(body, Loader=_LOADER)
         if "dryRun" in query:
             self._send(200, patch)
             return
@@ -420,9 +461,7 @@ class FakeApiServer:
                     "kind": "Config",
                     "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
                     "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-                    "contexts": [
-                        {"name": context, "context": {"cluster": "fake", "user": "fake"}}
-                    ],
+                    "contexts": [{"name": context, "context": {"cluster": "fake", "user": "fake"}}],
                     "current-context": context,
                 }
             )

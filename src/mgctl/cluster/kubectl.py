@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from mgctl.cluster.runner import Runner, command_runner, redact
 
 FIELD_MANAGER = "mgctl"
@@ -38,7 +36,8 @@ def apply_argv_tail(dry_run: bool = False) -> list[str]:
 
 
 def dump_manifests(docs: Sequence[Mapping[str, Any]]) -> str:
-    return yaml.safe_dump_all([dict(d) for d in docs], sort_keys=False)
+    """A YAML stream of JSON documents (JSON is YAML; fast for megabyte-sized CRDs)."""
+    return "\n---\n".join(json.dumps(d) for d in docs) + "\n"
 
 
 @dataclass
@@ -68,13 +67,13 @@ class Kubectl:
         return proc.stdout
 
     # -- reading ---------------------------------------------------------------------
-    def server_version(self) -> dict[str, Any]:
-        """`kubectl version -o json`'s serverVersion; raises KubectlError when unreachable."""
+    def versions(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(clientVersion, serverVersion) from `kubectl version`; KubectlError if unreachable."""
         out = json.loads(self.run("version", "-o", "json") or "{}")
         server = out.get("serverVersion")
         if not isinstance(server, dict):
             raise KubectlError("kubectl version returned no serverVersion")
-        return server
+        return out.get("clientVersion") or {}, server
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """One object as JSON, or None when it does not exist. Not for Secrets (use keys)."""

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ BUILTIN_GROUPS = {
     "admissionregistration.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
 }  # fmt: skip
 ARGO_GROUP = "argoproj.io"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: CRD files are megabytes
 
 
 class RenderedTreeError(RuntimeError):
@@ -51,14 +53,14 @@ class RenderedInfra:
     namespaces: list[dict[str, Any]]
     argocd_app: dict[str, Any]
     argocd: HelmRelease
-    root_apps: list[dict[str, Any]]
+    root_apps: list[dict[str, Any]]  # every document of bootstrap/root.yaml, in order
     crds: list[Crd]
     tailscale_hosts: list[str]
 
 
 def load_docs(path: Path) -> list[dict[str, Any]]:
     try:
-        docs = list(yaml.safe_load_all(path.read_text()))
+        docs = list(yaml.load_all(path.read_text(), Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise RenderedTreeError(f"{path}: not valid YAML ({exc}); re-run `mgctl render`") from exc
     return [d for d in docs if isinstance(d, dict)]
@@ -125,18 +127,54 @@ def argocd_release(infra: Path, chart_name: str) -> tuple[dict[str, Any], HelmRe
     )
 
 
-def root_synced_kinds(infra: Path, root_apps: list[dict[str, Any]]) -> set[tuple[str, str]]:
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Argo CD directory include/exclude globs: `{a,b}` alternatives, `*` within one segment."""
+    out, depth = "", 0
+    for ch in pattern:
+        if ch == "{":
+            out, depth = out + "(?:", depth + 1
+        elif ch == "}" and depth:
+            out, depth = out + ")", depth - 1
+        elif ch == "," and depth:
+            out += "|"
+        elif ch == "*":
+            out += "[^/]*"
+        elif ch == "?":
+            out += "[^/]"
+        else:
+            out += re.escape(ch)
+    return re.compile(out + r"\Z")
+
+
+def source_files(infra: Path, source: dict[str, Any]) -> list[Path]:
+    """The files a directory source of this repository syncs (recurse, include, exclude)."""
+    path = source.get("path")
+    if path is None:
+        return []
+    directory = (infra / str(path)).resolve()
+    options = source.get("directory") or {}
+    files = _yaml_files(directory) if options.get("recurse") else sorted(directory.glob("*.y*ml"))
+    include = _glob_regex(str(options["include"])) if options.get("include") else None
+    exclude = _glob_regex(str(options["exclude"])) if options.get("exclude") else None
+    chosen = []
+    for file in files:
+        rel = file.resolve().relative_to(directory).as_posix()
+        if include is not None and not include.match(rel):
+            continue
+        if exclude is not None and exclude.match(rel):
+            continue
+        chosen.append(file)
+    return chosen
+
+
+def root_synced_kinds(infra: Path, root_docs: list[dict[str, Any]]) -> set[tuple[str, str]]:
     """(group, kind) of every object the root Application(s) sync directly from this repo."""
     kinds: set[tuple[str, str]] = set()
-    for app in root_apps:
+    for app in root_docs:
+        if app.get("kind") != "Application":
+            continue
         for src in _sources(app):
-            path = src.get("path")
-            if not path:
-                continue
-            directory = infra / str(path)
-            recurse = bool((src.get("directory") or {}).get("recurse"))
-            files = _yaml_files(directory) if recurse else sorted(directory.glob("*.y*ml"))
-            for file in files:
+            for file in source_files(infra, src):
                 for doc in load_docs(file):
                     kinds.add((_group(doc), str(doc.get("kind"))))
     return kinds
@@ -218,8 +256,8 @@ def tailscale_hosts(infra: Path) -> list[str]:
 
 def load_rendered(out: Path, schema_dirs: list[Path]) -> RenderedInfra:
     infra = infra_dir(out)
-    root_apps = [d for d in load_docs(infra / ROOT_FILE) if d.get("kind") == "Application"]
-    if not root_apps:
+    root_apps = load_docs(infra / ROOT_FILE)
+    if not any(d.get("kind") == "Application" for d in root_apps):
         raise RenderedTreeError(f"{infra / ROOT_FILE} holds no Application; re-run `mgctl render`")
     app, release = argocd_release(infra, CATALOG["argo-cd"].chart)
     pinned = CATALOG["argo-cd"]

@@ -25,6 +25,11 @@ from mgctl.cluster.waiting import APPLICATIONS, Waiter
 
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
 PSS_PREFIX = "pod-security.kubernetes.io/"
+CRD_FIELDS = (
+    '{{range .spec.versions}}{{if .served}}served {{.name}}{{"\\n"}}{{end}}{{end}}'
+    '{{range .status.conditions}}{{if eq .type "Established"}}Established {{.status}} '
+    '{{.message}}{{"\\n"}}{{end}}{{end}}exists{{"\\n"}}'
+)
 Say = Callable[[str], None]
 
 
@@ -147,19 +152,20 @@ class CrdsStep(Step):
         """CRD name -> '' when established with every wanted version, else why not."""
         states: dict[str, str] = {}
         for crd in self.crds:
-            live = self.kubectl.get(CRDS, crd.name)
-            if live is None:
+            # only the fields needed: the full object is megabytes of schema
+            out = self.kubectl.run(
+                "get", CRDS, crd.name, "--ignore-not-found", "-o", f"go-template={CRD_FIELDS}"
+            )
+            if not out.strip():
                 states[crd.name] = "missing"
                 continue
-            conds = {c.get("type"): c for c in (live.get("status") or {}).get("conditions") or []}
-            est = conds.get("Established") or {}
-            served = {
-                v.get("name")
-                for v in (live.get("spec") or {}).get("versions") or []
-                if v.get("served")
-            }
-            if est.get("status") != "True":
-                states[crd.name] = f"not Established ({est.get('message') or 'no condition yet'})"
+            served = {line[7:] for line in out.splitlines() if line.startswith("served ")}
+            established = next(
+                (line[12:] for line in out.splitlines() if line.startswith("Established ")), ""
+            )
+            status, _, message = established.partition(" ")
+            if status != "True":
+                states[crd.name] = f"not Established ({message or 'no condition yet'})"
             elif not set(crd.versions) <= served:
                 states[crd.name] = f"serves {sorted(served)}, want {list(crd.versions)}"
             else:
@@ -302,41 +308,56 @@ def _contains(live: Any, want: Any) -> bool:
     return bool(live == want)
 
 
+def _resource(doc: dict[str, Any]) -> str:
+    """kubectl's fully qualified resource name for an Argo CD object."""
+    group = str(doc.get("apiVersion", "")).rsplit("/", 1)[0]
+    return f"{str(doc.get('kind')).lower()}s.{group}"
+
+
 @dataclass
 class RootAppStep(Step):
     kubectl: Kubectl
-    apps: list[dict[str, Any]]
+    docs: list[dict[str, Any]]  # bootstrap/root.yaml: the AppProject(s) and the root Application
     key: str = "root-app"
-    title: str = "The root Application (app of apps)"
+    title: str = "The root Application (app of apps) and its AppProject"
     why: str = "from here on Argo CD installs everything else from git, wave by wave"
 
     def planned(self) -> PlanStep:
-        objects = [
-            PlannedObject(
-                "Application",
-                a["metadata"]["name"],
-                a["metadata"].get("namespace", "argocd"),
-                f"path {(a['spec'].get('source') or {}).get('path', '?')}",
+        objects = []
+        for doc in self.docs:
+            spec = doc.get("spec") or {}
+            detail = (
+                f"{(spec.get('source') or {}).get('repoURL', '')} "
+                f"path {(spec.get('source') or {}).get('path', '?')}"
+                if doc.get("kind") == "Application"
+                else ""
             )
-            for a in self.apps
-        ]
+            objects.append(
+                PlannedObject(
+                    str(doc.get("kind")),
+                    doc["metadata"]["name"],
+                    doc["metadata"].get("namespace", "argocd"),
+                    detail,
+                )
+            )
         return self._plan([_apply_cmd(self.kubectl, "bootstrap/root.yaml")], objects)
 
     def observe(self) -> Observation:
         try:
-            for app in self.apps:
-                meta = app["metadata"]
-                live = self.kubectl.get(APPLICATIONS, meta["name"], meta.get("namespace", "argocd"))
+            for doc in self.docs:
+                meta = doc["metadata"]
+                label = f"{doc.get('kind')} {meta['name']}"
+                live = self.kubectl.get(_resource(doc), meta["name"], meta.get("namespace"))
                 if live is None:
-                    return Observation(False, f"Application {meta['name']} missing")
-                if not _contains(live.get("spec"), app.get("spec")):
-                    return Observation(False, f"Application {meta['name']} differs from root.yaml")
+                    return Observation(False, f"{label} missing")
+                if not _contains(live.get("spec"), doc.get("spec")):
+                    return Observation(False, f"{label} differs from bootstrap/root.yaml")
         except ResourceTypeMissing:
-            return Observation(False, "Application CRD not installed")
-        return Observation(True, "root Application applied")
+            return Observation(False, "Argo CD CRDs not installed")
+        return Observation(True, f"{len(self.docs)} objects of bootstrap/root.yaml applied")
 
     def apply(self, say: Say) -> None:
-        self.kubectl.apply(self.apps)
+        self.kubectl.apply(self.docs)
 
 
 @dataclass

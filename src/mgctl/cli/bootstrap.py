@@ -1,0 +1,193 @@
+"""mgctl bootstrap: from an empty k3s cluster to a platform Argo CD manages from git."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mgctl.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    ConfigOption,
+    OutputFormat,
+    console,
+    err_console,
+    load_or_exit,
+)
+from mgctl.cluster.bootstrap import Tools, access_info, admin_password, build_plan, build_steps
+from mgctl.cluster.helm import Helm
+from mgctl.cluster.kubectl import Kubectl, KubectlError
+from mgctl.cluster.plan import Plan
+from mgctl.cluster.preflight import Check, check_cluster, check_git, check_rendered, failed
+from mgctl.cluster.rendered import RenderedTreeError, load_rendered
+from mgctl.cluster.secrets import SecretInputError, SecretResolver
+from mgctl.cluster.steps import Bootstrapper, SecretsStep, Step, StepFailed
+from mgctl.cluster.waiting import Waiter
+from mgctl.config import Platform
+from mgctl.tools.binaries import ToolNotFound, find
+
+
+@contextmanager
+def rendered_dir(platform: Platform, out: Path | None) -> Iterator[Path]:
+    """`out` as given, or a temporary render of the config removed afterwards."""
+    if out is not None:
+        yield out
+        return
+    from mgctl.render.platform_render import render_to
+
+    with tempfile.TemporaryDirectory(prefix="mgctl-bootstrap-") as tmp:
+        render_to(platform, Path(tmp))
+        yield Path(tmp)
+
+
+def _tool(name: str, dry_run: bool) -> str:
+    try:
+        return str(find(name))
+    except ToolNotFound as exc:
+        if dry_run:
+            return name
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def print_checks(checks: list[Check]) -> None:
+    table = Table(title="preflight")
+    for column in ("check", "status", "detail", "what to do"):
+        table.add_column(column, overflow="fold")
+    colors = {"ok": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
+    for c in checks:
+        table.add_row(c.name, f"[{colors[c.status]}]{c.status}[/]", c.detail, c.fix)
+    console.print(table)
+
+
+def _states(steps: list[Step]) -> dict[str, str]:
+    states: dict[str, str] = {}
+    for step in steps:
+        obs = step.observe()
+        states[step.key] = "done" if obs.done else f"to do: {obs.detail}"
+    return states
+
+
+def bootstrap(
+    config: Path = ConfigOption,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Rendered repositories (default: render the config to a temp dir).",
+    ),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig file."),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the complete ordered plan; change nothing."
+    ),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="No questions; a missing secret is an error, not a prompt."
+    ),
+    schemas: list[Path] | None = typer.Option(
+        None, "--schemas", help="Pinned CRD dir (repeatable; default: `mgctl schemas fetch` cache)."
+    ),
+    timeout: int = typer.Option(1800, "--timeout", help="Seconds to wait for Synced+Healthy."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", help="Plan format."),
+    skip_validate: bool = typer.Option(
+        False, "--skip-validate", help="Do not run `mgctl validate` on the rendered repositories."
+    ),
+    show_admin_password: bool = typer.Option(
+        False, "--show-admin-password", help="Print Argo CD's initial admin password at the end."
+    ),
+) -> None:
+    """Install Argo CD and the bootstrap Secrets, apply the root Application, wait for health.
+
+    Idempotent: every step reads the cluster first; re-running resumes where it stopped.
+    Secrets: $MGCTL_DOPPLER_TOKEN_<ENV>, $MGCTL_GIT_SSH_KEY, $MGCTL_TAILSCALE_CLIENT_ID/_SECRET
+    (or <VAR>_FILE pointing at a 0600 file, or a TTY prompt). Without a deploy key one is
+    generated in memory and its public half printed.
+    """
+    from mgctl.validate.run import default_schema_dir
+
+    platform = load_or_exit(config)
+    schema_dirs = list(schemas) if schemas else [default_schema_dir()]
+    kc = str(kubeconfig) if kubeconfig else None
+    tools = Tools(
+        Kubectl(_tool("kubectl", dry_run), kubeconfig=kc, context=context),
+        Helm(_tool("helm", dry_run), kubeconfig=kc, context=context),
+    )
+    resolver = SecretResolver(
+        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+        assume_yes=yes,
+        say=lambda text: console.print(text, highlight=False, markup=False, soft_wrap=True),
+    )
+    waiter = Waiter(tools.kubectl, timeout=timeout, console=console)
+    with rendered_dir(platform, out) as tree:
+        try:
+            rendered = load_rendered(tree, schema_dirs)
+            steps = build_steps(platform, rendered, tools, resolver, waiter)
+        except (RenderedTreeError, SecretInputError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from exc
+        plan = build_plan(steps, rendered)
+        if dry_run:
+            _dry_run(plan, steps, output)
+            return
+        checks = check_cluster(tools.kubectl, platform)
+        if not skip_validate:
+            checks += check_rendered(tree, config, schema_dirs)
+        secret_step = next(s for s in steps if isinstance(s, SecretsStep))
+        repo_secret_present = not failed(checks) and not any(
+            s.name == platform.git.deploy_key_secret for s, _ in secret_step.missing()
+        )
+        try:
+            checks += check_git(platform, os.environ, secret_in_cluster=repo_secret_present)
+        except SecretInputError as exc:
+            checks.append(Check("git access", "fail", str(exc), "chmod 600 the key file"))
+        print_checks(checks)
+        if failed(checks):
+            err_console.print("[bold red]preflight failed[/]: fix the rows marked fail, re-run.")
+            raise typer.Exit(EXIT_FINDINGS)
+        if not yes and sys.stdin.isatty():
+            console.print(plan.render_text(_states(steps)), highlight=False, markup=False)
+            typer.confirm("Apply the steps marked 'to do'?", abort=True)
+        runner = Bootstrapper(steps, say=lambda t: console.print(t, highlight=False, markup=False))
+        try:
+            runner.run()
+        except (StepFailed, SecretInputError, KubectlError) as exc:
+            err_console.print(f"[bold red]bootstrap stopped:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_FINDINGS) from exc
+        console.print("[bold green]bootstrap complete[/]")
+        for line in access_info(platform, rendered, tools.kubectl):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
+        if show_admin_password:
+            password = admin_password(tools.kubectl, rendered.argocd.namespace)
+            console.print(f"admin password: {password or '(secret already deleted)'}")
+
+
+def _dry_run(plan_obj: Plan, steps: list[Step], output: OutputFormat) -> None:
+    try:
+        states: dict[str, str] | None = _states(steps)
+        note = "state read from the cluster (nothing was changed)"
+    except (KubectlError, OSError) as exc:
+        states = None
+        note = f"cluster not reachable, state not read: {str(exc).splitlines()[-1]}"
+    except Exception as exc:  # helm errors and the like: still print the plan
+        states = None
+        note = f"cluster state not read: {str(exc).splitlines()[-1] if str(exc) else exc}"
+    if output is OutputFormat.json:
+        data = plan_obj.to_dict(states)
+        data["cluster"] = note
+        typer.echo(json.dumps(data, indent=2))
+        return
+    console.print("Bootstrap plan (dry run: nothing is changed)\n", style="bold")
+    console.print(plan_obj.render_text(states), highlight=False, markup=False, soft_wrap=True)
+    console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bootstrap")(bootstrap)

@@ -1,0 +1,302 @@
+"""Checks before bootstrap touches anything. Each failure says what to do about it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from mgctl.cluster.kubectl import Kubectl, KubectlError, ResourceTypeMissing
+from mgctl.cluster.runner import Runner, command_runner
+from mgctl.cluster.secrets import DEPLOY_KEY_ENV, read_secret_file
+from mgctl.config import Platform
+
+Status = Literal["ok", "warn", "fail", "skip"]
+SUPPORTED_MINORS = (35, 37)  # Kubernetes 1.35-1.37
+K3S_ARGS = "k3s.io/node-args"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def failed(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.status == "fail"]
+
+
+def _minor(version: Mapping[str, Any]) -> tuple[int, int] | None:
+    match = re.match(r"v?(\d+)\.(\d+)", str(version.get("gitVersion", "")))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def check_versions(
+    client: Mapping[str, Any], server: Mapping[str, Any], platform: Platform
+) -> list[Check]:
+    checks: list[Check] = []
+    s, c = _minor(server), _minor(client)
+    git = str(server.get("gitVersion", "?"))
+    low, high = SUPPORTED_MINORS
+    if s is None or s[0] != 1 or not low <= s[1] <= high:
+        checks.append(
+            Check(
+                "kubernetes version",
+                "fail",
+                f"server is {git}",
+                f"use Kubernetes 1.{low}–1.{high} (k3s: INSTALL_K3S_CHANNEL=stable "
+                "or INSTALL_K3S_VERSION=v1.36.4+k3s1)",
+            )
+        )
+    else:
+        wanted = platform.project.kubernetes_version
+        same = wanted == f"{s[0]}.{s[1]}"
+        checks.append(
+            Check(
+                "kubernetes version",
+                "ok" if same else "warn",
+                f"server {git}" + ("" if same else f"; platform.yaml says {wanted}"),
+                ""
+                if same
+                else f'set project.kubernetesVersion: "{s[0]}.{s[1]}" so validation '
+                "uses this cluster's API",
+            )
+        )
+    if s and c and abs(s[1] - c[1]) > 1:
+        checks.append(
+            Check(
+                "kubectl version skew",
+                "fail",
+                f"kubectl {client.get('gitVersion')} vs server {git}",
+                "use a kubectl within one minor version of the server "
+                "(`mgctl tools install` or MGCTL_KUBECTL=/path/to/kubectl)",
+            )
+        )
+    return checks
+
+
+def check_nodes(nodes: list[dict[str, Any]], platform: Platform) -> list[Check]:
+    if not nodes:
+        return [Check("nodes", "fail", "the cluster has no nodes", "join a node (k3s agent)")]
+    not_ready = []
+    for node in nodes:
+        conds = {c.get("type"): c for c in (node.get("status") or {}).get("conditions") or []}
+        if (conds.get("Ready") or {}).get("status") != "True":
+            not_ready.append(node["metadata"]["name"])
+    checks = [
+        Check(
+            "nodes ready",
+            "fail" if not_ready else "ok",
+            f"not Ready: {', '.join(not_ready)}" if not_ready else f"{len(nodes)} node(s) Ready",
+            "check `kubectl describe node NAME` and `journalctl -u k3s` on the node"
+            if not_ready
+            else "",
+        )
+    ]
+    configured = {n.name for n in platform.cluster.nodes}
+    live = {n["metadata"]["name"] for n in nodes}
+    if configured != live:
+        checks.append(
+            Check(
+                "nodes match platform.yaml",
+                "warn",
+                f"cluster has {sorted(live)}, platform.yaml lists {sorted(configured)}",
+                "update cluster.nodes (capacity checks and Longhorn disks use it)",
+            )
+        )
+    return checks
+
+
+def _k3s_disabled(nodes: list[dict[str, Any]]) -> set[str] | None:
+    """Components disabled with --disable on the k3s servers, or None if not k3s."""
+    disabled: set[str] = set()
+    seen = False
+    for node in nodes:
+        raw = ((node.get("metadata") or {}).get("annotations") or {}).get(K3S_ARGS)
+        if not raw:
+            continue
+        try:
+            args = [str(a) for a in json.loads(raw)]
+        except (ValueError, TypeError):
+            continue
+        if not args or args[0] != "server":
+            continue
+        seen = True
+        for i, arg in enumerate(args):
+            value = None
+            if arg.startswith("--disable="):
+                value = arg.split("=", 1)[1]
+            elif arg == "--disable" and i + 1 < len(args):
+                value = args[i + 1]
+            if value:
+                disabled |= {v.strip() for v in value.split(",")}
+    return disabled if seen else None
+
+
+def check_k3s(kubectl: Kubectl, nodes: list[dict[str, Any]]) -> list[Check]:
+    fix_both = (
+        "add to /etc/rancher/k3s/config.yaml on every server: `disable: [traefik, "
+        "servicelb]`, restart k3s (`systemctl restart k3s`), then remove leftovers: "
+        "`kubectl -n kube-system delete helmchart traefik traefik-crd --ignore-not-found`"
+    )
+    checks: list[Check] = []
+    disabled = _k3s_disabled(nodes)
+    daemonsets = kubectl.get_list("daemonsets.apps", "kube-system")
+    svclb = sorted(
+        d["metadata"]["name"] for d in daemonsets if d["metadata"]["name"].startswith("svclb-")
+    )
+    deployments = kubectl.get_list("deployments.apps", "kube-system")
+    traefik = [d["metadata"]["name"] for d in deployments if d["metadata"]["name"] == "traefik"]
+    try:
+        charts = kubectl.get_list("helmcharts.helm.cattle.io", "kube-system")
+    except ResourceTypeMissing:
+        charts = []
+    traefik += [
+        f"HelmChart {c['metadata']['name']}"
+        for c in charts
+        if c["metadata"]["name"] in ("traefik", "traefik-crd")
+    ]
+    for component, found, reason in (
+        ("servicelb", svclb, "MetalLB assigns LoadBalancer addresses"),
+        ("traefik", traefik, "Argo CD manages Traefik"),
+    ):
+        flag_ok = disabled is None or component in disabled
+        if found or not flag_ok:
+            what = (
+                f"bundled objects present: {', '.join(found)}"
+                if found
+                else f"k3s runs without --disable={component}"
+            )
+            checks.append(
+                Check(f"k3s {component} disabled", "fail", f"{what} ({reason})", fix_both)
+            )
+        else:
+            checks.append(
+                Check(
+                    f"k3s {component} disabled",
+                    "ok",
+                    "no bundled objects" + ("" if disabled is None else f"; --disable={component}"),
+                )
+            )
+    if disabled is None:
+        checks.append(
+            Check(
+                "k3s flags",
+                "warn",
+                "nodes carry no k3s.io/node-args annotation (not k3s?): flags could not be read",
+                "make sure no other LoadBalancer controller or ingress controller runs",
+            )
+        )
+    return checks
+
+
+def check_cluster(kubectl: Kubectl, platform: Platform) -> list[Check]:
+    try:
+        client, server = kubectl.versions()
+    except KubectlError as exc:
+        return [
+            Check(
+                "cluster reachable",
+                "fail",
+                str(exc).splitlines()[-1],
+                "check --kubeconfig/--context (or $KUBECONFIG), that the API server is "
+                "up and reachable (VPN/tailnet), then `kubectl get nodes`",
+            )
+        ]
+    checks = [Check("cluster reachable", "ok", str(server.get("gitVersion", "")))]
+    checks += check_versions(client, server, platform)
+    nodes = kubectl.list_cluster("nodes")
+    checks += check_nodes(nodes, platform)
+    checks += check_k3s(kubectl, nodes)
+    return checks
+
+
+def check_rendered(out: Path, config: Path, schema_dirs: list[Path]) -> list[Check]:
+    from mgctl.validate.run import ValidationSetupError, validate_tree
+
+    try:
+        report = validate_tree(out, config, schema_dirs=schema_dirs)
+    except ValidationSetupError as exc:
+        return [
+            Check(
+                "mgctl validate",
+                "fail",
+                str(exc),
+                "run `mgctl schemas fetch` or pass "
+                "--schemas DIR; render with `mgctl render -c platform.yaml -o OUT`",
+            )
+        ]
+    errors = report.errors
+    if errors:
+        first = "; ".join(f"{e.file}: {e.message}" for e in errors[:3])
+        return [
+            Check(
+                "mgctl validate",
+                "fail",
+                f"{len(errors)} error(s): {first}",
+                f"run `mgctl validate {out} -c {config}` and fix the config",
+            )
+        ]
+    return [Check("mgctl validate", "ok", f"{out}: no errors ({len(report.warnings)} warnings)")]
+
+
+def check_git(
+    platform: Platform,
+    environ: Mapping[str, str],
+    runner: Runner | None = None,
+    secret_in_cluster: bool = False,
+) -> list[Check]:
+    """`git ls-remote` both repositories with the deploy key, when that key is in a file."""
+    if secret_in_cluster:
+        return [
+            Check(
+                "git access",
+                "skip",
+                "deploy key already in the cluster; Argo CD reports "
+                "repository errors on the Applications (see `mgctl doctor`)",
+            )
+        ]
+    key_file = environ.get(f"{DEPLOY_KEY_ENV}_FILE")
+    git = shutil.which("git")
+    if not key_file or git is None:
+        why = (
+            "git is not installed"
+            if git is None
+            else (f"the deploy key is not in a file (${DEPLOY_KEY_ENV}_FILE) or will be generated")
+        )
+        return [Check("git access", "skip", f"not checked: {why}")]
+    read_secret_file(Path(key_file))  # refuses a group/world-readable key
+    ssh = (
+        f"ssh -i {key_file} -o IdentitiesOnly=yes -o BatchMode=yes "
+        "-o StrictHostKeyChecking=accept-new"
+    )
+    run = runner or command_runner(env={**os.environ, "GIT_SSH_COMMAND": ssh}, timeout=60)
+    checks = []
+    for label, repo in (
+        ("deploy", platform.git.deploy),
+        ("infrastructure", platform.git.infrastructure),
+    ):
+        proc = run([git, "ls-remote", "--heads", repo.url, repo.branch], None)
+        ok = proc.returncode == 0 and bool(proc.stdout.strip())
+        detail = f"{repo.url} {repo.branch}" + (
+            "" if ok else f": {(proc.stderr or '').strip() or 'branch not found'}"
+        )
+        checks.append(
+            Check(
+                f"git access ({label})",
+                "ok" if ok else "fail",
+                detail,
+                ""
+                if ok
+                else "add the deploy key's public half as a read-only "
+                "deploy key of this repository and push the branch",
+            )
+        )
+    return checks
