@@ -25,6 +25,7 @@ from mgctl.validate.manifests import Finding, Manifest
 
 PROVIDES_CRDS = "mgctl.io/provides-crds"
 CLUSTER_RESOURCES = "mgctl.io/cluster-resources"
+EXTRA_NAMESPACES = "mgctl.io/extra-namespaces"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
 BOOTSTRAP_GROUPS = {"argoproj.io"}  # Argo CD's CRDs: installed by bootstrap before any sync
@@ -62,6 +63,7 @@ class App:
     managed_labels: dict[str, str]
     provides: set[str]
     cluster_kinds: set[str]
+    extra_namespaces: set[str]
     synced: list[Manifest] = field(default_factory=list)  # objects its directory sources sync
 
 
@@ -202,6 +204,7 @@ def _app(manifest: Manifest, body: dict[str, Any], name: str, wave: int) -> App:
         managed_labels={str(k): str(v) for k, v in managed.items()},
         provides=_csv(annotations.get(PROVIDES_CRDS)),
         cluster_kinds=_csv(annotations.get(CLUSTER_RESOURCES)),
+        extra_namespaces=_csv(annotations.get(EXTRA_NAMESPACES)),
     )
 
 
@@ -374,6 +377,7 @@ class Graph:
     @staticmethod
     def _namespaces(app: App) -> set[str]:
         names = {app.namespace} if app.namespace else set()
+        names |= app.extra_namespaces
         for manifest in app.synced:
             if manifest.namespace:
                 names.add(manifest.namespace)

@@ -188,3 +188,23 @@ def test_chart_pin(tree: Path, version: str) -> None:
     edit(_app(tree, "base/traefik/application.yaml"), unpin)
     findings = only(graph(tree), "graph.chart-pin")
     assert [f.name for f in findings] == ["traefik"]
+
+
+def test_project_scope_counts_a_charts_extra_namespaces(tree: Path) -> None:
+    """A chart deploying outside its destination (namespaceOverride) declares it in
+    `mgctl.io/extra-namespaces`; without it the project allows an unused namespace."""
+    for path in sorted((tree / "mg-infrastructure/base").glob("*/application.yaml")):
+        annotations = yaml.safe_load(path.read_text())["metadata"]["annotations"]
+        if "mgctl.io/extra-namespaces" in annotations:
+            break
+    else:
+        pytest.skip("no chart of this render deploys outside its destination namespace")
+    extra = annotations["mgctl.io/extra-namespaces"].split(",")
+
+    def drop(docs: list[dict[str, Any]]) -> None:
+        del docs[0]["metadata"]["annotations"]["mgctl.io/extra-namespaces"]
+
+    edit(path, drop)
+    messages = [f.message for f in only(graph(tree), "graph.project-scope")]
+    for namespace in extra:
+        assert f"allows namespace {namespace!r}, which no Application uses" in messages

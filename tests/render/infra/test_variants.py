@@ -95,3 +95,16 @@ def test_platform_namespaces_cover_every_component(files: dict[str, str]) -> Non
         if path.endswith("application.yaml") or path.endswith("application-config.yaml"):
             app = yaml.safe_load(text)
             assert app["spec"]["destination"]["namespace"] in names, path
+
+
+def test_repository_credentials_only_with_a_doppler_key(files: dict[str, str]) -> None:
+    assert f"{R}/security/secrets/repository-credentials.yaml" not in files
+    platform = example_platform()
+    git = platform.git.model_copy(update={"deploy_key_doppler_key": "ARGOCD_REPO_SSH_KEY"})
+    with_key = render_infrastructure(platform.model_copy(update={"git": git}))
+    (secret,) = docs(with_key, "security/secrets/repository-credentials.yaml")
+    assert secret["metadata"] == {"name": "mg-repos-ssh", "namespace": "argocd"}
+    assert secret["spec"]["target"] == {"name": "mg-repos-ssh", "creationPolicy": "Merge"}
+    assert secret["spec"]["data"] == [
+        {"secretKey": "sshPrivateKey", "remoteRef": {"key": "ARGOCD_REPO_SSH_KEY"}}
+    ]

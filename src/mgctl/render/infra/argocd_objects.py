@@ -15,6 +15,8 @@ API_VERSION = "argoproj.io/v1alpha1"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 PROVIDES_CRDS = "mgctl.io/provides-crds"  # "group/Kind,group/Kind": CRDs the Application installs
 CLUSTER_RESOURCES = "mgctl.io/cluster-resources"  # "group/Kind,…": cluster-scoped kinds it creates
+# "ns,…": namespaces the chart deploys into besides the destination (e.g. namespaceOverride)
+EXTRA_NAMESPACES = "mgctl.io/extra-namespaces"
 VALUES_REF = "values"
 
 RETRY: dict[str, Any] = {
@@ -54,6 +56,7 @@ def metadata(
     *,
     provides_crds: tuple[str, ...] = (),
     cluster_resources: tuple[str, ...] = (),
+    extra_namespaces: tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     annotations = {SYNC_WAVE: str(wave)}
@@ -61,6 +64,8 @@ def metadata(
         annotations[PROVIDES_CRDS] = ",".join(sorted(provides_crds))
     if cluster_resources:
         annotations[CLUSTER_RESOURCES] = ",".join(sorted(cluster_resources))
+    if extra_namespaces:
+        annotations[EXTRA_NAMESPACES] = ",".join(sorted(set(extra_namespaces)))
     meta: dict[str, Any] = {"name": name, "namespace": ARGOCD_NAMESPACE}
     if labels:
         meta["labels"] = labels

@@ -96,14 +96,22 @@ def _documents_text(docs: list[dict[str, Any]]) -> str:
 
 
 def _applications(
-    platform: Platform, component: Component, manifest_dir: str
+    platform: Platform, component: Component, manifest_dir: str, chart_namespaces: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     infra = platform.git.infrastructure
     apps = []
     has_manifests = any(component.manifests.values())
 
-    def meta(name: str, wave: int, crds: tuple[str, ...], kinds: tuple[str, ...]) -> dict[str, Any]:
-        data = argo.metadata(name, wave, provides_crds=crds, cluster_resources=kinds)
+    def meta(
+        name: str,
+        wave: int,
+        crds: tuple[str, ...],
+        kinds: tuple[str, ...],
+        extra: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        data = argo.metadata(
+            name, wave, provides_crds=crds, cluster_resources=kinds, extra_namespaces=extra
+        )
         if component.name in NO_CASCADE:
             del data["finalizers"]
         return data
@@ -123,6 +131,7 @@ def _applications(
                     component.sync_wave,
                     component.provides_crds,
                     component.cluster_resources,
+                    tuple(ns for ns in chart_namespaces if ns != component.namespace),
                 ),
                 project=PLATFORM_PROJECT,
                 namespace=component.namespace,
@@ -149,15 +158,31 @@ def _applications(
     return apps
 
 
+def _has_application(component: Component) -> bool:
+    return component.chart is not None or any(component.manifests.values())
+
+
+def _chart_namespaces(
+    collected: list[tuple[ModuleType, Component]], module: ModuleType, component: Component
+) -> tuple[str, ...]:
+    """Namespaces a chart deploys into: its component's, plus those of namespace-only
+    components (no chart, no manifests) of the same module - e.g. a subchart's
+    namespaceOverride."""
+    names = [ns.name for ns in component.namespaces]
+    for other_module, other in collected:
+        if other_module is module and not _has_application(other):
+            names += [other.namespace, *(ns.name for ns in other.namespaces)]
+    return tuple(dict.fromkeys(names))
+
+
 def lay_out(platform: Platform) -> list[LaidOut]:
+    collected = collect_components(platform)
     laid = []
-    for module, component in collect_components(platform):
+    for module, component in collected:
         manifest_dir = _manifest_dir(module, component)
-        laid.append(
-            LaidOut(
-                component, module, manifest_dir, _applications(platform, component, manifest_dir)
-            )
-        )
+        chart_namespaces = _chart_namespaces(collected, module, component)
+        apps = _applications(platform, component, manifest_dir, chart_namespaces)
+        laid.append(LaidOut(component, module, manifest_dir, apps))
     return laid
 
 
@@ -182,9 +207,14 @@ def _cluster_kinds(laid: list[LaidOut]) -> list[str]:
 
 
 def _platform_namespaces(laid: list[LaidOut]) -> list[str]:
+    """Every namespace a platform Application deploys into: destinations, the namespaces
+    named in its manifests and the extra namespaces of its chart."""
     names = {argo.ARGOCD_NAMESPACE}
     for item in laid:
-        names.add(item.component.namespace)
+        for app in item.applications:
+            names.add(app["spec"]["destination"]["namespace"])
+            extra = app["metadata"]["annotations"].get(argo.EXTRA_NAMESPACES, "")
+            names.update(ns for ns in extra.split(",") if ns)
         for docs in item.component.manifests.values():
             for doc in docs:
                 namespace = doc.get("metadata", {}).get("namespace")

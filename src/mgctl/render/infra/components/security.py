@@ -24,7 +24,6 @@ SECRETS_WAVE = 2
 MANIFEST_DIRS = {CLUSTER_NAME: "security/cluster", SECRETS_NAME: "security/secrets"}
 REASON_ANNOTATION = "mgctl.io/pod-security-reason"
 DEVELOPER_GROUP = "developers"
-REPO_SSH_KEY = "ARGOCD_REPO_SSH_PRIVATE_KEY"  # Doppler key of the deploy key (optional path)
 _LEVEL_ORDER: dict[PodSecurityLevel, int] = {"privileged": 0, "baseline": 1, "restricted": 2}
 
 
@@ -157,11 +156,18 @@ def registry_pull_secret(platform: Platform, namespace: str) -> dict[str, Any]:
     )
 
 
-def repository_credentials(platform: Platform) -> dict[str, Any]:
+def deploy_key_doppler_key(platform: Platform) -> str | None:
+    """The Doppler key holding Argo CD's deploy key, when the team keeps it there
+    (`git.deployKeyDopplerKey`); None: the bootstrap-created Secret is the only copy."""
+    key = getattr(platform.git, "deploy_key_doppler_key", None)
+    return str(key) if key else None
+
+
+def repository_credentials(platform: Platform, doppler_key: str) -> dict[str, Any]:
     """Keeps the bootstrap-created repo-creds Secret's key in sync with Doppler (Merge: the
     Secret must exist; Argo CD needs it before ESO runs)."""
     secret = external_secret(
-        platform, platform.git.deploy_key_secret, ARGOCD_NAMESPACE, {"sshPrivateKey": REPO_SSH_KEY}
+        platform, platform.git.deploy_key_secret, ARGOCD_NAMESPACE, {"sshPrivateKey": doppler_key}
     )
     secret["spec"]["target"] = {"name": platform.git.deploy_key_secret, "creationPolicy": "Merge"}
     return secret
@@ -174,9 +180,12 @@ def pull_secret_namespaces(platform: Platform) -> list[str]:
 
 def build(platform: Platform) -> list[Component]:
     namespaces = [namespace_manifest(ns) for ns in platform_namespaces(platform)]
-    secrets: dict[str, list[dict[str, Any]]] = {
-        "repository-credentials": [repository_credentials(platform)]
-    }
+    secrets: dict[str, list[dict[str, Any]]] = {}
+    doppler_key = deploy_key_doppler_key(platform)
+    if doppler_key:
+        # Optional: a missing Doppler key would leave this ExternalSecret Degraded and stop the
+        # root Application's waves, so it is rendered only when the key is configured.
+        secrets["repository-credentials"] = [repository_credentials(platform, doppler_key)]
     if platform.registry.pull_secret:
         secrets["registry-credentials"] = [
             registry_pull_secret(platform, ns) for ns in pull_secret_namespaces(platform)
