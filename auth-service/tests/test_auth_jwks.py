@@ -209,3 +209,37 @@ def test_keys_become_unusable_after_max_stale(jwks: JwksServer) -> None:
         assert "success" in observer.results and "http_status" in observer.results
 
     asyncio.run(scenario())
+
+
+def test_refresh_schedule_jitter_and_backoff(jwks: JwksServer) -> None:
+    delays: list[float] = []
+    outcomes = iter([True, True, False, False, False, False])
+
+    async def fake_sleep(seconds: float) -> None:
+        delays.append(seconds)
+        jwks.down = not next(outcomes, True)  # decides how the *next* fetch goes
+        if len(delays) == 7:
+            raise asyncio.CancelledError
+
+    class Observer:
+        def jwks_fetched(self, result: str, key_count: int, detail: str) -> None:
+            pass
+
+    async def scenario() -> None:
+        settings = JwksSettings(
+            refresh_interval_seconds=100, refresh_jitter_seconds=10,
+            initial_backoff_seconds=1, max_backoff_seconds=4,
+        )  # fmt: skip
+        manager = JwksManager(jwks.url, settings, Observer(), lambda kids: None, sleep=fake_sleep)
+        await manager.start()
+        assert manager._runner is not None
+        with pytest.raises(asyncio.CancelledError):
+            await manager._runner
+        await manager.stop()
+
+    asyncio.run(scenario())
+    # 3 good fetches (period 100 ± 10), then 4 failures: backoff 1, 2, 4, 4 (capped) x 0.5-1
+    assert all(90 <= d <= 110 for d in delays[:3]), delays
+    assert 0.5 <= delays[3] <= 1 and 1 <= delays[4] <= 2 and 2 <= delays[5] <= 4, delays
+    assert 2 <= delays[6] <= 4, delays
+    assert len({round(d, 6) for d in delays[:3]}) == 3  # jittered, not a fixed period

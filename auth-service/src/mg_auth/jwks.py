@@ -14,7 +14,7 @@ import contextlib
 import json
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -118,12 +118,14 @@ class JwksManager:
         observer: JwksObserver,
         on_keys_removed: Callable[[frozenset[str]], None],
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._url = url
         self._settings = settings
         self._observer = observer
         self._on_keys_removed = on_keys_removed
         self._clock = clock
+        self._sleep = sleep
         self._keyset: KeySet | None = None
         self._inflight: asyncio.Task[bool] | None = None
         self._last_on_demand = -float("inf")
@@ -183,7 +185,7 @@ class JwksManager:
             else:
                 delay = backoff * random.uniform(0.5, 1.0)
                 backoff = min(backoff * 2, settings.max_backoff_seconds)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     # -- fetching -----------------------------------------------------------------------
     async def refresh_for_unknown_kid(self) -> None:
@@ -217,6 +219,9 @@ class JwksManager:
             return False
         except httpx.HTTPError as exc:
             self._observer.jwks_fetched("network_error", 0, type(exc).__name__)
+            return False
+        except Exception as exc:  # a surprise must not end the refresh loop
+            self._observer.jwks_fetched("error", 0, type(exc).__name__)
             return False
         old = self._keyset
         self._keyset = KeySet(keys=keys, fetched_at=self._clock())
