@@ -88,7 +88,9 @@ def check_chart_values(infra_dir: Path, schema_root: Path) -> list[Finding]:
             for source in _sources(doc.get("spec") or {}):
                 if "chart" not in source:
                     continue
-                chart, version = str(source["chart"]), str(source.get("targetRevision", ""))
+                # An OCI chart is `<path>/<name>` on a registry host: the schema is the name's.
+                chart = str(source["chart"]).rsplit("/", 1)[-1]
+                version = str(source.get("targetRevision", ""))
                 schema = schema_root / chart / version / "values.schema.json"
                 if not schema.is_file():
                     continue

@@ -10,6 +10,7 @@ import yaml
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.render.filemap import FileMap
+from mgctl.render.infra.argocd_objects import argocd_chart_location
 from mgctl.validate.secrets_scan import scan_text
 
 R = "mg-infrastructure"
@@ -274,3 +275,19 @@ def test_no_secret_values(files: FileMap) -> None:
     """The repository's own secret scan finds no key, token or password literal."""
     findings = [f for path, text in files.items() for f in scan_text(text, path)]
     assert findings == []
+
+
+def test_oci_chart_is_a_helm_oci_source_without_scheme(files: FileMap) -> None:
+    """Argo CD reads an `oci://` repoURL as a plain OCI artifact and ignores `chart`."""
+    for path, text in files.items():
+        if not path.endswith("/application.yaml"):
+            continue
+        for source in yaml.safe_load(text)["spec"].get("sources", []):
+            assert not source["repoURL"].startswith("oci://"), path
+    strimzi = CATALOG["strimzi"]
+    location = argocd_chart_location(strimzi.ref)
+    assert location == ("quay.io", "strimzi-helm/strimzi-kafka-operator")
+    assert argocd_chart_location(CATALOG["traefik"].ref) == (
+        "https://traefik.github.io/charts",
+        "traefik",
+    )

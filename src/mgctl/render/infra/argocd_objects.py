@@ -74,14 +74,26 @@ def metadata(
     return meta
 
 
+def argocd_chart_location(chart: ChartRef) -> tuple[str, str]:
+    """(repoURL, chart) as an Argo CD Helm source spells them. An OCI chart is
+    `repoURL: <registry host>` + `chart: <path>/<name>`: Argo CD rejects the `oci://` scheme on
+    Helm OCI sources (it reads them as plain OCI artifacts) and treats a bare host as an OCI
+    Helm registry without a repository Secret."""
+    if chart.repo_url.startswith("oci://"):
+        host, _, path = chart.repo_url.removeprefix("oci://").rstrip("/").partition("/")
+        return host, f"{path}/{chart.chart}" if path else chart.chart
+    return chart.repo_url, chart.chart
+
+
 def chart_sources(
     chart: ChartRef, release_name: str, values_repo: str, revision: str, values_path: str
 ) -> list[dict[str, Any]]:
     """An upstream chart at an exact version, its values file taken from this repository."""
+    repo_url, chart_name = argocd_chart_location(chart)
     return [
         {
-            "repoURL": chart.repo_url,
-            "chart": chart.chart,
+            "repoURL": repo_url,
+            "chart": chart_name,
             "targetRevision": chart.version,
             "helm": {
                 "releaseName": release_name,

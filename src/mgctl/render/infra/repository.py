@@ -224,11 +224,12 @@ def _platform_namespaces(laid: list[LaidOut]) -> list[str]:
 
 
 def _chart_repos(laid: list[LaidOut]) -> list[str]:
-    used = {item.component.chart.repo_url for item in laid if item.component.chart}
-    unknown = used - set(chart_repositories())
+    """The Argo CD repoURLs of the charts in use; each must come from the catalog."""
+    charts = [item.component.chart for item in laid if item.component.chart]
+    unknown = {c.repo_url for c in charts} - set(chart_repositories())
     if unknown:
         raise ValueError(f"chart repositories not in the catalog: {sorted(unknown)}")
-    return sorted(used)
+    return sorted({argo.argocd_chart_location(c)[0] for c in charts})
 
 
 def platform_project(platform: Platform, laid: list[LaidOut]) -> dict[str, Any]:
