@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from mg_auth.cache import NegativeCache, TokenCache
 from mg_auth.config import Config
-from mg_auth.endpoints import Endpoints
+from mg_auth.endpoints import VERIFY_HEADERS, Endpoints
 from mg_auth.http_server import serve
 from mg_auth.jwks import JwksManager
 from mg_auth.logs import EventLog
@@ -58,7 +58,10 @@ class AuthService:
         self.log.event("error", where="http", error=type(exc).__name__)
 
     async def start(self, listen: Listen) -> None:
-        main = await serve(self.endpoints.main, listen.host, listen.port, self._error)
+        main = await serve(
+            self.endpoints.main, listen.host, listen.port, self._error,
+            keep_headers=VERIFY_HEADERS,
+        )  # fmt: skip
         self._servers.append(main)
         metrics = await serve(
             self.endpoints.metrics_port, listen.metrics_host, listen.metrics_port, self._error

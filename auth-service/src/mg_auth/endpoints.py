@@ -20,6 +20,11 @@ from mg_auth.rules import RequestTarget, RuleTable, authorize, needs_identity
 from mg_auth.verifier import Denial, TokenVerifier, UnknownKid, token_digest
 
 NO_STORE = ("Cache-Control", "no-store")
+# The only request headers /verify reads; the HTTP layer drops the rest unread.
+VERIFY_HEADERS = frozenset(
+    {b"authorization", b"x-forwarded-method", b"x-forwarded-host", b"x-forwarded-uri",
+     b"access-control-request-method"}
+)  # fmt: skip
 TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 

@@ -80,9 +80,14 @@ def encode_response(response: Response, keep_alive: bool) -> bytes:
 
 class HttpProtocol(asyncio.Protocol):
     def __init__(
-        self, handler: Handler, limits: Limits, on_error: Callable[[BaseException], None]
+        self,
+        handler: Handler,
+        limits: Limits,
+        on_error: Callable[[BaseException], None],
+        keep_headers: frozenset[bytes] | None = None,
     ) -> None:
         self._handler = handler
+        self._keep_headers = keep_headers
         self._limits = limits
         self._on_error = on_error
         self._loop = asyncio.get_running_loop()
@@ -156,7 +161,10 @@ class HttpProtocol(asyncio.Protocol):
             or self._header_bytes > self._limits.max_header_bytes
         ):
             raise _Reject(431)
-        key = name.decode("latin-1").lower()
+        lowered = name.lower()
+        if self._keep_headers is not None and lowered not in self._keep_headers:
+            return  # never decoded, never stored: cookies and the like stay out of memory
+        key = lowered.decode("latin-1")
         text = value.decode("latin-1")
         existing = self._headers.get(key)
         if existing is None:
@@ -281,11 +289,13 @@ async def serve(
     port: int,
     on_error: Callable[[BaseException], None],
     limits: Limits | None = None,
+    keep_headers: frozenset[bytes] | None = None,
 ) -> asyncio.Server:
+    """Listen; `keep_headers` (lower-case names) limits which headers reach the handler."""
     loop = asyncio.get_running_loop()
     chosen = limits or Limits()
     return await loop.create_server(
-        lambda: HttpProtocol(handler, chosen, on_error),
+        lambda: HttpProtocol(handler, chosen, on_error, keep_headers),
         host=host,
         port=port,
         reuse_address=True,
