@@ -18,8 +18,17 @@ def platform() -> Platform:
     return load_platform(EXAMPLE)
 
 
+RECORDED = Path(__file__).parent / "rendered"
+
+
 @pytest.fixture(scope="session")
-def rendered_tree(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered_tree() -> Path:
+    """The recorded render (see rendered/README.md); test_contract.py checks a fresh one."""
+    return RECORDED
+
+
+@pytest.fixture(scope="session")
+def fresh_tree(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rendered")
     render_to(platform, out)
     return out

@@ -155,7 +155,9 @@ def bootstrap(
         if not yes and sys.stdin.isatty():
             console.print(plan.render_text(_states(steps)), highlight=False, markup=False)
             typer.confirm("Apply the steps marked 'to do'?", abort=True)
-        runner = Bootstrapper(steps, say=lambda t: console.print(t, highlight=False, markup=False))
+        runner = Bootstrapper(
+            steps, say=lambda t: console.print(t, highlight=False, markup=False, soft_wrap=True)
+        )
         try:
             runner.run()
         except (StepFailed, SecretInputError, KubectlError) as exc:

@@ -1,0 +1,118 @@
+"""`mgctl bootstrap` end to end against the fake API server (real kubectl and helm processes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from mgctl.cli import bootstrap as bootstrap_cli
+from mgctl.config import Platform
+
+from .conftest import EXAMPLE, RECORDED
+from .fakeapi import FakeApiServer, FakeCluster
+from .harness import SHARED_CRDS, States
+
+
+def app() -> typer.Typer:
+    root = typer.Typer()
+    bootstrap_cli.register(root)
+
+    @root.callback()
+    def main() -> None:
+        """mgctl (test)."""
+
+    return root
+
+
+@pytest.fixture
+def kube_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "250")  # rich tables: no wrapped cells to search
+    monkeypatch.setenv("HELM_CACHE_HOME", str(tmp_path / "helm-cache"))
+    monkeypatch.setenv("HELM_CONFIG_HOME", str(tmp_path / "helm-config"))
+    for name in ("MGCTL_GIT_SSH_KEY", "MGCTL_GIT_SSH_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def invoke(kubeconfig: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app(),
+        [
+            "bootstrap",
+            "-c",
+            str(EXAMPLE),
+            "--out",
+            str(RECORDED),
+            "--schemas",
+            str(SHARED_CRDS),
+            "--kubeconfig",
+            str(kubeconfig),
+            "--skip-validate",
+            *extra,
+        ],
+    )
+    return result.exit_code, result.output
+
+
+def test_rerun_on_healthy_platform_is_a_no_op(
+    kube_env: Path, platform: Platform, states: States
+) -> None:
+    cluster = FakeCluster()
+    states.load(cluster, "synced")
+    with FakeApiServer(cluster) as server:
+        code, out = invoke(server.kubeconfig(kube_env / "kubeconfig"), "--yes")
+    assert code == 0, out
+    assert out.count("already done") == 6
+    assert cluster.mutating_requests() == []
+    assert "bootstrap complete" in out
+    assert "https://argocd.tailnet-xxxx.ts.net" in out
+    assert "https://grafana.tailnet-xxxx.ts.net" in out
+    assert "argocd-initial-admin-secret" in out
+    assert "admin password:" not in out
+
+
+def test_preflight_failure_stops_before_any_change(
+    kube_env: Path, platform: Platform, states: States
+) -> None:
+    cluster = FakeCluster()
+    cluster.add_file(Path(__file__).parent / "states" / "k3s-defaults.yaml")
+    with FakeApiServer(cluster) as server:
+        code, out = invoke(server.kubeconfig(kube_env / "kubeconfig"), "--yes")
+    assert code == 1
+    assert "preflight failed" in out
+    assert "k3s servicelb disabled" in out
+    assert cluster.mutating_requests() == []
+
+
+def test_dry_run_reads_state_and_changes_nothing(
+    kube_env: Path, platform: Platform, states: States
+) -> None:
+    cluster = FakeCluster()
+    states.load(cluster, "crds")
+    with FakeApiServer(cluster) as server:
+        code, out = invoke(server.kubeconfig(kube_env / "kubeconfig"), "--dry-run")
+    assert code == 0, out
+    assert "1. Namespaces with Pod Security labels  [done]" in out
+    assert "2. CRDs Argo CD needs before it can sync" in out
+    assert "[to do: external-secrets/doppler-token-development: missing" in out
+    assert "state read from the cluster" in out
+    assert cluster.mutating_requests() == []
+
+
+def test_missing_secret_with_yes_fails_naming_variable(
+    kube_env: Path, platform: Platform, states: States, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for env in ("DEVELOPMENT", "STAGING", "PRODUCTION"):
+        monkeypatch.delenv(f"MGCTL_DOPPLER_TOKEN_{env}", raising=False)
+        monkeypatch.delenv(f"MGCTL_DOPPLER_TOKEN_{env}_FILE", raising=False)
+    cluster = FakeCluster()
+    states.load(cluster, "crds")
+    with FakeApiServer(cluster) as server:
+        code, out = invoke(server.kubeconfig(kube_env / "kubeconfig"), "--yes")
+    assert code == 1
+    assert "MGCTL_DOPPLER_TOKEN_DEVELOPMENT" in out
+    assert not [r for r in cluster.mutating_requests() if "/secrets/" in r.path]

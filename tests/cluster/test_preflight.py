@@ -1,0 +1,116 @@
+"""Preflight against the fake API server with the real kubectl: actionable failures."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from mgctl.cluster.kubectl import Kubectl
+from mgctl.cluster.preflight import Check, check_cluster, check_git, check_versions, failed
+from mgctl.config import Platform
+from mgctl.tools.binaries import find
+
+from .fakeapi import FakeApiServer, FakeCluster
+from .harness import STATES_DIR
+
+
+def run_preflight(tmp_path: Path, cluster: FakeCluster, platform: Platform) -> list[Check]:
+    with FakeApiServer(cluster) as server:
+        kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
+        return check_cluster(Kubectl(str(find("kubectl")), kubeconfig=str(kubeconfig)), platform)
+
+
+def by_name(checks: list[Check]) -> dict[str, Check]:
+    return {c.name: c for c in checks}
+
+
+def test_prepared_k3s_passes(tmp_path: Path, platform: Platform) -> None:
+    cluster = FakeCluster()
+    cluster.add_file(STATES_DIR / "node-k3s.yaml")
+    checks = run_preflight(tmp_path, cluster, platform)
+    assert failed(checks) == [], checks
+    names = by_name(checks)
+    assert names["k3s servicelb disabled"].status == "ok"
+    assert names["k3s traefik disabled"].status == "ok"
+    assert names["nodes ready"].detail == "1 node(s) Ready"
+
+
+def test_default_k3s_fails_with_the_fix(tmp_path: Path, platform: Platform) -> None:
+    cluster = FakeCluster()
+    cluster.add_file(STATES_DIR / "k3s-defaults.yaml")
+    checks = by_name(run_preflight(tmp_path, cluster, platform))
+    lb, traefik = checks["k3s servicelb disabled"], checks["k3s traefik disabled"]
+    assert lb.status == traefik.status == "fail"
+    assert "svclb-traefik-1f3b2c8d" in lb.detail
+    assert "traefik" in traefik.detail
+    assert "disable: [traefik, servicelb]" in lb.fix
+
+
+def test_node_not_ready_and_old_version(tmp_path: Path, platform: Platform) -> None:
+    cluster = FakeCluster(version="v1.33.4+k3s1")
+    cluster.add_file(STATES_DIR / "node-k3s.yaml")
+    node = cluster.get("", "nodes", "node-1")
+    assert node is not None
+    node["status"]["conditions"][-1] = {
+        "type": "Ready",
+        "status": "False",
+        "reason": "KubeletNotReady",
+    }
+    checks = by_name(run_preflight(tmp_path, cluster, platform))
+    assert checks["nodes ready"].status == "fail"
+    assert "node-1" in checks["nodes ready"].detail
+    assert checks["kubernetes version"].status == "fail"
+    assert "1.35–1.37" in checks["kubernetes version"].fix
+
+
+def test_unreachable_cluster(tmp_path: Path, platform: Platform) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    server = FakeApiServer(FakeCluster())
+    server.kubeconfig(kubeconfig)
+    server.httpd.server_close()  # nothing listens on that port now
+    kubectl = Kubectl(str(find("kubectl")), kubeconfig=str(kubeconfig), request_timeout="3s")
+    checks = check_cluster(kubectl, platform)
+    assert [c.name for c in checks] == ["cluster reachable"]
+    assert checks[0].status == "fail"
+    assert "--kubeconfig" in checks[0].fix
+
+
+@pytest.mark.parametrize(
+    ("client", "server", "status"),
+    [("v1.35.2", "v1.36.4+k3s1", "ok"), ("v1.33.0", "v1.36.4+k3s1", "fail")],
+)
+def test_kubectl_skew(client: str, server: str, status: str, platform: Platform) -> None:
+    checks = by_name(check_versions({"gitVersion": client}, {"gitVersion": server}, platform))
+    assert checks.get("kubectl version skew", Check("", "ok", "")).status == status
+
+
+def test_git_access_uses_key_file_not_its_content(tmp_path: Path, platform: Platform) -> None:
+    key = tmp_path / "deploy_key"
+    key.write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretbody\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    key.chmod(0o600)
+    seen: list[list[str]] = []
+
+    def runner(argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
+        seen.append(list(argv))
+        if "mg-deploy" in argv[3]:
+            return subprocess.CompletedProcess(list(argv), 0, "abc\trefs/heads/main\n", "")
+        return subprocess.CompletedProcess(
+            list(argv), 128, "", "git@github.com: Permission denied (publickey)."
+        )
+
+    checks = check_git(platform, {"MGCTL_GIT_SSH_KEY_FILE": str(key)}, runner=runner)
+    if not checks or checks[0].status == "skip":
+        pytest.skip("git is not installed here")
+    assert [c.status for c in checks] == ["ok", "fail"]
+    assert "Permission denied" in checks[1].detail
+    assert "deploy key" in checks[1].fix
+    assert all("secretbody" not in " ".join(a) for a in seen)
+
+
+def test_git_check_skipped_without_key_file(platform: Platform) -> None:
+    assert check_git(platform, {})[0].status == "skip"
