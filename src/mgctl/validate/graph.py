@@ -27,6 +27,7 @@ PROVIDES_CRDS = "mgctl.io/provides-crds"
 CLUSTER_RESOURCES = "mgctl.io/cluster-resources"
 EXTRA_NAMESPACES = "mgctl.io/extra-namespaces"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+ROOT_FILE = "bootstrap/root.yaml"
 PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
 BOOTSTRAP_GROUPS = {"argoproj.io"}  # Argo CD's CRDs: installed by bootstrap before any sync
 BUILTIN_CLUSTER_KINDS = {
@@ -480,6 +481,15 @@ def check_infrastructure(
     infra_dir: Path, deploy_dir: Path | None, manifests: list[Manifest]
 ) -> list[Finding]:
     graph = Graph(infra_dir, deploy_dir, manifests)
+    if graph.repos.infra_url is None:
+        return [
+            Finding(
+                check="graph.source-path",
+                file=f"{infra_dir.name}/{ROOT_FILE}",
+                message="no root Application (a directory source over this repository) in "
+                f"{ROOT_FILE}: nothing would sync mg-infrastructure; re-run `mgctl render`",
+            )
+        ]
     graph.crd_order()
     graph.source_paths()
     graph.namespace_pss()

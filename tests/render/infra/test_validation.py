@@ -208,3 +208,13 @@ def test_project_scope_counts_a_charts_extra_namespaces(tree: Path) -> None:
     messages = [f.message for f in only(graph(tree), "graph.project-scope")]
     for namespace in extra:
         assert f"allows namespace {namespace!r}, which no Application uses" in messages
+
+
+def test_missing_root_application(tree: Path) -> None:
+    def only_project(docs: list[dict[str, Any]]) -> None:
+        docs[:] = [d for d in docs if d["kind"] == "AppProject"]
+
+    edit(tree / "mg-infrastructure/bootstrap/root.yaml", only_project)
+    findings = graph(tree)
+    assert [f.file for f in findings] == ["mg-infrastructure/bootstrap/root.yaml"]
+    assert "no root Application" in findings[0].message
