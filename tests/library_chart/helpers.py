@@ -126,10 +126,24 @@ def build_service_chart(
     return chart
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects duplicate mapping keys (which PyYAML silently overwrites and
+    Kubernetes clients treat differently): a template emitting a key twice is a bug."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise AssertionError(f"duplicate key {key!r} {key_node.start_mark}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def render(chart: Path, *extra: str, namespace: str = "trading") -> list[dict[str, Any]]:
     """`helm template` the chart (release = chart dir name); returns the parsed objects."""
     out = helm("template", chart.name, str(chart), "--namespace", namespace, *extra).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
+    return [doc for doc in yaml.load_all(out, Loader=UniqueKeyLoader) if doc]
 
 
 def render_error(chart: Path, *extra: str) -> str:

@@ -72,6 +72,11 @@ TEMPLATE_FAILURES: list[tuple[str, dict[str, Any], str]] = [
         'mg-library: values.sidecars[0].ports[0].name "http" is already used',
     ),
     (
+        "pod-labels-selector",
+        {"image": IMAGE, "podLabels": {"app.kubernetes.io/name": "other"}},
+        'mg-library: values.podLabels must not set the selector label "app.kubernetes.io/name"',
+    ),
+    (
         "init-image",
         {"image": IMAGE, "initContainers": [{"name": "migrate"}]},
         "mg-library: values.initContainers[0].image is required",

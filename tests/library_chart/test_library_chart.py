@@ -12,6 +12,7 @@ import yaml
 from .helpers import (
     FIXTURES,
     LIBRARY_DIR,
+    UniqueKeyLoader,
     build_service_chart,
     check_objects,
     full_values,
@@ -196,3 +197,8 @@ def test_checks_can_fail() -> None:
 
 def test_helm_is_real() -> None:
     assert helm("version", "--short").stdout.startswith("v")
+
+
+def test_duplicate_keys_are_detected() -> None:
+    with pytest.raises(AssertionError, match="duplicate key 'a'"):
+        yaml.load("a: 1\na: 2\n", Loader=UniqueKeyLoader)

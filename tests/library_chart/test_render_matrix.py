@@ -144,7 +144,13 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
     ),
     (
         "metrics-on",
-        {"metrics": {"enabled": True, "interval": "15s", "labels": {"release": "kps"}}},
+        {
+            "metrics": {
+                "enabled": True,
+                "interval": "15s",
+                "labels": {"release": "kps", "app.kubernetes.io/part-of": "trading"},
+            }
+        },
         lambda o: _assert(
             one(o, "ServiceMonitor")["spec"]["endpoints"][0]
             == {
@@ -154,6 +160,8 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
                 "scrapeTimeout": "10s",
             }
             and one(o, "ServiceMonitor")["metadata"]["labels"]["release"] == "kps"
+            and one(o, "ServiceMonitor")["metadata"]["labels"]["app.kubernetes.io/part-of"]
+            == "trading"
         ),
     ),
     (
@@ -495,6 +503,11 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
         "springprofile-custom",
         {"springProfile": "prod"},
         lambda o: _assert(main(o)["env"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}]),
+    ),
+    (
+        "springprofile-from-env",
+        {"env": [{"name": "SPRING_PROFILES_ACTIVE", "value": "a,b"}]},
+        lambda o: _assert(main(o)["env"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "a,b"}]),
     ),
     (
         "security-overrides",

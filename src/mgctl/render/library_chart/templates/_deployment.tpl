@@ -25,9 +25,15 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 {{- end }}
 {{- $podAnnotations = mustMergeOverwrite $podAnnotations (deepCopy ($v.podAnnotations | default dict)) }}
 
-{{- /* SPRING_PROFILES_ACTIVE: default "kubernetes"; an explicit empty springProfile omits it. */}}
+{{- /* SPRING_PROFILES_ACTIVE: default "kubernetes"; an explicit empty springProfile omits it,
+     and so does an env entry of that name (no duplicate variable). */}}
 {{- $env := list }}
-{{- if not (hasKey $v "springProfile") }}
+{{- $envNames := list }}
+{{- range $v.env | default list }}
+{{- if kindIs "map" . }}{{ $envNames = append $envNames .name }}{{ end }}
+{{- end }}
+{{- if has "SPRING_PROFILES_ACTIVE" $envNames }}
+{{- else if not (hasKey $v "springProfile") }}
 {{- $env = append $env (dict "name" "SPRING_PROFILES_ACTIVE" "value" "kubernetes") }}
 {{- else if $v.springProfile }}
 {{- $env = append $env (dict "name" "SPRING_PROFILES_ACTIVE" "value" (toString $v.springProfile)) }}

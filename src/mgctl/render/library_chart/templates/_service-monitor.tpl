@@ -12,10 +12,7 @@ kind: ServiceMonitor
 metadata:
   name: {{ include "mg.fullname" . }}
   labels:
-    {{- include "mg.labels" . | nindent 4 }}
-    {{- with $metrics.labels }}
-    {{- toYaml . | nindent 4 }}
-    {{- end }}
+    {{- toYaml (mustMergeOverwrite (include "mg.labels" . | fromYaml) (deepCopy ($metrics.labels | default dict))) | nindent 4 }}
 spec:
   selector:
     matchLabels:

@@ -58,6 +58,12 @@ as values.<path>.
 {{- end }}
 {{- end }}
 
+{{- range $key, $_ := include "mg.selectorLabels" . | fromYaml }}
+{{- if hasKey ($v.podLabels | default dict) $key }}
+{{- fail (printf "mg-library: values.podLabels must not set the selector label %q (it would detach the pods from the Deployment and Service)" $key) }}
+{{- end }}
+{{- end }}
+
 {{- $probes := $v.probes | default dict }}
 {{- range $kind := list "liveness" "readiness" "startup" }}
 {{- $probe := get $probes $kind | default dict }}
