@@ -138,9 +138,6 @@ class Repos:
             return self.infra
         return self.deploy
 
-    def is_git(self, source: dict[str, Any]) -> bool:
-        return "chart" not in source
-
 
 def _infra_url(manifests: list[Manifest]) -> str | None:
     for manifest in manifests:

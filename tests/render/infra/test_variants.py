@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import pytest
 import yaml
 
+from mgctl.config.platform import Platform
+from mgctl.render.infra import repository
+from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import security
 from mgctl.render.infra.repository import render_infrastructure
 from mgctl.validate.graph import check_infrastructure
@@ -108,3 +114,19 @@ def test_repository_credentials_only_with_a_doppler_key(files: dict[str, str]) -
     assert secret["spec"]["data"] == [
         {"secretKey": "sshPrivateKey", "remoteRef": {"key": "ARGOCD_REPO_SSH_KEY"}}
     ]
+
+
+def test_manifest_named_like_an_application_is_refused() -> None:
+    """The root Application syncs base/*/application*.yaml; a manifest there would leak in."""
+    module = types.ModuleType("fake_component")
+
+    def build(_: Platform) -> list[Component]:
+        docs = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]
+        return [Component("fake", "fake", 1, manifests={"application-extra": docs})]
+
+    module.build = build  # type: ignore[attr-defined]
+    with (
+        mock.patch.object(repository, "component_modules", return_value=[module]),
+        pytest.raises(ValueError, match="'application-extra' is reserved"),
+    ):
+        render_infrastructure(example_platform())

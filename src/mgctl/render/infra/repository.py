@@ -193,6 +193,9 @@ def _component_files(item: LaidOut) -> FileMap:
     if component.chart is not None:
         files[f"{base}/values.yaml"] = to_yaml(component.values or {})
     for stem, docs in component.manifests.items():
+        if stem.startswith("application"):
+            # the root Application includes base/*/application*.yaml: never a manifest
+            raise ValueError(f"component {component.name}: manifest file name {stem!r} is reserved")
         if docs:
             files[f"{item.manifest_dir}/{stem}.yaml"] = _documents_text(docs)
     for app in item.applications:
