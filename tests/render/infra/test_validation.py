@@ -218,3 +218,16 @@ def test_missing_root_application(tree: Path) -> None:
     findings = graph(tree)
     assert [f.file for f in findings] == ["mg-infrastructure/bootstrap/root.yaml"]
     assert "no root Application" in findings[0].message
+
+
+def test_crd_order_of_a_root_level_object_uses_its_own_wave(tree: Path) -> None:
+    """Objects the root Application syncs itself (app of apps) are ordered by their own
+    sync-wave: the ImageUpdater CR must come after the image updater's chart."""
+
+    def too_early(docs: list[dict[str, Any]]) -> None:
+        docs[0]["metadata"]["annotations"][WAVE] = "3"
+
+    edit(_app(tree, "image-updaters/services.yaml"), too_early)
+    findings = only(graph(tree), "graph.crd-order")
+    assert [(f.kind, f.name) for f in findings] == [("ImageUpdater", "services")]
+    assert "synced by root at wave 3" in findings[0].message
