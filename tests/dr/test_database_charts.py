@@ -74,7 +74,10 @@ def test_cluster_archives_through_the_plugin_with_config_values(example: Platfor
     db = example.databases[0]
     files = render_databases(example)
     cluster = _find(files, "Cluster", db.name)["spec"]
-    assert cluster["imageName"] == f"ghcr.io/cloudnative-pg/postgresql:{db.postgres_version}-standard-trixie"
+    assert (
+        cluster["imageName"]
+        == f"ghcr.io/cloudnative-pg/postgresql:{db.postgres_version}-standard-trixie"
+    )
     assert cluster["storage"] == {"storageClass": example.cluster.storage_class, "size": db.storage}
     assert cluster["bootstrap"]["initdb"] == {
         "database": db.database,

@@ -94,6 +94,7 @@ class DrillReport:
     replay_seconds: float
     rto_seconds: float
     rows_verified: int
+    kept_workdir: str | None = None
     notes: list[str] = field(default_factory=list)
     rpo_samples: list[RpoSample] = field(default_factory=list)
 
@@ -262,7 +263,7 @@ def run_drill(
             )
 
         progress(f"steady write load for {options.load_seconds:.0f}s, sampling the WAL archive lag")
-        samples, load_rows, wal_bytes = _load_and_sample(
+        samples, load_rows, wal_bytes, load_elapsed = _load_and_sample(
             source, db.database, next_id, options, segment_size
         )
         next_id += load_rows
@@ -353,12 +354,13 @@ def run_drill(
             rto_target_seconds=parse_duration(platform.backups.rto),
             rpo_max_seconds=round(max(exposures, default=0.0), 2),
             rpo_p50_seconds=round(percentile(exposures, 0.5), 2),
-            load_rows_per_second=round(load_rows / options.load_seconds, 1),
-            load_wal_bytes_per_second=round(wal_bytes / options.load_seconds, 1),
+            load_rows_per_second=round(load_rows / load_elapsed, 1),
+            load_wal_bytes_per_second=round(wal_bytes / load_elapsed, 1),
             restore_seconds=round(restore_seconds, 2),
             replay_seconds=round(replay_seconds, 2),
             rto_seconds=round(rto_seconds, 2),
             rows_verified=len(actual),
+            kept_workdir=str(workdir) if options.keep else None,
             notes=notes,
             rpo_samples=samples,
         )
@@ -397,12 +399,11 @@ def _load_and_sample(
     first_id: int,
     options: DrillOptions,
     segment_size: int,
-) -> tuple[list[RpoSample], int, int]:
-    """Insert a batch every 100 ms; after each commit read pg_stat_archiver. A batch is safe once
-    the segment holding its commit is archived; exposure = now - commit time of the newest safe
-    batch (what a failure at that instant would lose)."""
+) -> tuple[list[RpoSample], int, int, float]:
+    """Insert a batch about every 100 ms; after each commit read pg_stat_archiver. A batch is
+    safe once the segment holding its commit is archived; exposure = now - commit time of the
+    newest safe batch (what a failure at that instant would lose)."""
     tick = 0.1
-    batch = max(1, int(options.load_rows_per_second * tick))
     commits: list[tuple[int, float]] = []  # (commit LSN, monotonic commit time)
     samples: list[RpoSample] = []
     start = time.monotonic()
@@ -410,6 +411,9 @@ def _load_and_sample(
     wal_before = int(server.scalar(wal_sql))
     next_id = first_id
     while time.monotonic() - start < options.load_seconds:
+        # keep the requested rate on average, whatever one round trip costs
+        due = int(options.load_rows_per_second * (time.monotonic() - start + tick))
+        batch = max(1, due - (next_id - first_id))
         out = server.psql(
             _insert(next_id, batch, "load") + " SELECT pg_current_wal_insert_lsn() || ' ' || "
             "coalesce((SELECT last_archived_wal FROM pg_stat_archiver), '');",
@@ -428,8 +432,9 @@ def _load_and_sample(
             RpoSample(round(now - start, 2), round(exposure, 3), archived_wal or "(none)")
         )
         time.sleep(max(0.0, tick - (time.monotonic() - now)))
+    elapsed = time.monotonic() - start
     time.sleep(0.6)  # pg_stat_wal is flushed by the backends at most every 500 ms
-    return samples, next_id - first_id, int(server.scalar(wal_sql)) - wal_before
+    return samples, next_id - first_id, int(server.scalar(wal_sql)) - wal_before, elapsed
 
 
 def _compare(expected: list[str], actual: list[str]) -> None:

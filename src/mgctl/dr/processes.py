@@ -74,13 +74,14 @@ class Background:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def stop(self, timeout: float = 20) -> None:
+    def stop(self, grace: float = 20) -> None:
+        """SIGTERM the process group, SIGKILL it after `grace` seconds."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=30)
         self._log_file.close()

@@ -34,11 +34,18 @@ class SeaweedFS:
     """Context manager: `with SeaweedFS(workdir) as s3: s3.endpoint, s3.credentials`."""
 
     def __init__(self, workdir: Path, weed: Path | None = None):
+        """A workdir from an earlier run (`drill --keep`) is reopened with its data and keys."""
         self.workdir = workdir
         self.weed = weed or find_weed()
-        self.credentials = S3Credentials(
-            access_key="MGDRILL" + secrets.token_hex(6).upper(), secret_key=secrets.token_hex(20)
-        )
+        self._config = workdir / "s3-identities.json"
+        if self._config.exists():
+            identity = json.loads(self._config.read_text())["identities"][0]["credentials"][0]
+            self.credentials = S3Credentials(identity["accessKey"], identity["secretKey"])
+        else:
+            self.credentials = S3Credentials(
+                access_key="MGDRILL" + secrets.token_hex(6).upper(),
+                secret_key=secrets.token_hex(20),
+            )
         self.s3_port = 0
         self._server: Background | None = None
 
@@ -52,7 +59,7 @@ class SeaweedFS:
     def start(self) -> SeaweedFS:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
-        config = self.workdir / "s3-identities.json"
+        config = self._config
         config.write_text(
             json.dumps(
                 {
@@ -116,7 +123,8 @@ class SeaweedFS:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            # weed takes over 20 s to honour SIGTERM; the data is throwaway, so do not wait
+            self._server.stop(grace=2)
             self._server = None
 
     def __enter__(self) -> SeaweedFS:
