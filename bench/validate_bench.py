@@ -16,6 +16,8 @@ Run: `.venv/bin/python bench/validate_bench.py [--sizes 20,50] [--repeat 3]`.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -30,6 +32,7 @@ import yaml
 
 from mgctl.config import load_platform
 from mgctl.render.platform_render import render_to
+from mgctl.tools.command import Command
 from mgctl.validate import helm
 from mgctl.validate.run import validate_tree
 
@@ -73,32 +76,43 @@ def example_platform(example_deploy: Path, out: Path) -> Path:
     return out
 
 
-def timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds incl. children) of one call."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
     action()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def floor_seconds(deploy: Path, jobs: int) -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (helm, kingfisher)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def floor_seconds(deploy: Path, jobs: int, tuned: bool) -> tuple[float, float]:
+    """(wall, CPU) of bare `helm template` per chart; `tuned`: helm with validate's Go runtime
+    settings (helm.HELM_RUNTIME_ENV) instead of the default environment."""
     charts = sorted(p.parent for p in (deploy / "services").glob("*/Chart.yaml"))
+    env = helm.helm_env() if tuned else dict(os.environ)
+    binary = str(helm.helm_binary())
     with ExitStack() as stack:
         ready = [stack.enter_context(helm.prepared_chart(c)) for c in charts]
 
-        def render(chart: Path) -> str:
-            return helm.template(chart, chart.name, chart.name, kube_version="1.35")
+        def render(chart: Path) -> None:
+            argv = [binary, "template", chart.name, str(chart), "--namespace", chart.name]
+            Command([*argv, "--kube-version", "1.35"], env=env).run()
 
         def run_all() -> None:
-            if jobs == 1:
-                for chart in ready:
-                    render(chart)
-            else:
-                with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    list(pool.map(render, ready))
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(render, ready))
 
         return timed(run_all)
 
 
-def validate_seconds(out: Path, jobs: int, kingfisher: bool) -> tuple[float, int]:
+def validate_seconds(out: Path, jobs: int, kingfisher: bool) -> tuple[float, float, int]:
     errors = 0
 
     def run() -> None:
@@ -108,16 +122,23 @@ def validate_seconds(out: Path, jobs: int, kingfisher: bool) -> tuple[float, int
         )
         errors = len(report.errors)
 
-    return timed(run), errors
+    wall, cpu = timed(run)
+    return wall, cpu, errors
+
+
+INF = float("inf")
 
 
 @dataclass
 class Row:
     charts: int
-    floor_seq: float = float("inf")
-    floor_par: float = float("inf")
-    validate: float = float("inf")
-    full: float = float("inf")
+    floor_seq: float = INF  # bare helm, one at a time
+    floor_par: float = INF  # bare helm, `jobs` at a time: the floor
+    tuned_par: float = INF  # helm with validate's runtime settings, `jobs` at a time
+    floor_cpu: float = INF
+    validate: float = INF
+    validate_cpu: float = INF
+    full: float = INF  # with kingfisher
     errors: int = 0
 
 
@@ -126,10 +147,12 @@ def measure(out: Path, jobs: int, repeat: int) -> Row:
     deploy = out / "mg-deploy"
     row = Row(charts=len(list((deploy / "services").glob("*/Chart.yaml"))))
     for _ in range(repeat):
-        row.floor_seq = min(row.floor_seq, floor_seconds(deploy, 1))
-        row.floor_par = min(row.floor_par, floor_seconds(deploy, jobs))
-        seconds, row.errors = validate_seconds(out, jobs, False)
-        row.validate = min(row.validate, seconds)
+        row.floor_seq = min(row.floor_seq, floor_seconds(deploy, 1, tuned=False)[0])
+        wall, cpu = floor_seconds(deploy, jobs, tuned=False)
+        row.floor_par, row.floor_cpu = min(row.floor_par, wall), min(row.floor_cpu, cpu)
+        row.tuned_par = min(row.tuned_par, floor_seconds(deploy, jobs, tuned=True)[0])
+        wall, cpu, row.errors = validate_seconds(out, jobs, False)
+        row.validate, row.validate_cpu = min(row.validate, wall), min(row.validate_cpu, cpu)
         row.full = min(row.full, validate_seconds(out, jobs, True)[0])
     return row
 
@@ -149,27 +172,39 @@ def main() -> int:
         for size in sizes:
             out = build_platform(example_deploy, template, size, tmp / f"case-{size}")
             cases.append((str(size), out))
-        print(f"template chart: {template.name}; jobs {args.jobs}; best of {args.repeat}\n")
+        print(f"template chart: {template.name}; jobs {args.jobs}; best of {args.repeat}; ", end="")
+        print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
         header = (
-            f"{'services':>8} {'charts':>6} {'floor seq s':>11} {'floor par s':>11} "
-            f"{'validate s':>10} {'ratio':>6} {'per svc ms':>10} {'+kingfisher s':>13} {'ratio':>6}"
+            f"{'services':>8} {'floor seq':>9} {'floor':>6} {'tuned':>6} {'validate':>8} "
+            f"{'ratio':>5} {'ms/svc':>6} {'cpu ratio':>9} {'vs tuned':>8} {'+kingfisher':>11}"
         )
         print(header)
         print("-" * len(header))
-        worst = 0.0
+        worst_wall = worst_cpu = 0.0
         for label, out in cases:
             row = measure(out, args.jobs, args.repeat)
-            ratio, ratio_full = row.validate / row.floor_par, row.full / row.floor_par
+            ratio, cpu_ratio = row.validate / row.floor_par, row.validate_cpu / row.floor_cpu
             if label != "example":
-                worst = max(worst, ratio)
+                worst_wall, worst_cpu = max(worst_wall, ratio), max(worst_cpu, cpu_ratio)
             print(
-                f"{label:>8} {row.charts:>6} {row.floor_seq:>11.2f} {row.floor_par:>11.2f} "
-                f"{row.validate:>10.2f} {ratio:>6.2f} {1000 * row.validate / row.charts:>10.0f} "
-                f"{row.full:>13.2f} {ratio_full:>6.2f}"
-                + (f"  ({row.errors} error findings)" if row.errors else "")
+                f"{label:>8} {row.floor_seq:>9.2f} {row.floor_par:>6.2f} {row.tuned_par:>6.2f} "
+                f"{row.validate:>8.2f} {ratio:>5.2f} {1000 * row.validate / row.charts:>6.0f} "
+                f"{cpu_ratio:>9.2f} {row.validate / row.tuned_par:>8.2f} "
+                f"{row.full:>11.2f}" + (f"  ({row.errors} error findings)" if row.errors else "")
             )
-        print(f"\nworst validate/floor ratio (generated platforms): {worst:.2f} (target <= 1.5)")
-        return 0 if worst <= 1.5 else 1
+        print(
+            "\nseconds (wall); floor = bare `helm template` per chart with --jobs parallelism; "
+            "tuned = the same\nwith validate's helm runtime settings; ratio = validate / floor; "
+            "cpu ratio = CPU time incl.\nchildren; +kingfisher = validate with the kingfisher scan."
+        )
+        loaded = os.getloadavg()[0] > (os.cpu_count() or 1)
+        print(
+            f"\nworst ratio on generated platforms: wall {worst_wall:.2f}, "
+            f"CPU {worst_cpu:.2f} (target <= 1.5)"
+        )
+        if loaded:
+            print("machine busy (load > CPUs): wall ratios are noisy, judging by the CPU ratio")
+        return 0 if (worst_cpu if loaded else max(worst_wall, worst_cpu)) <= 1.5 else 1
 
 
 if __name__ == "__main__":

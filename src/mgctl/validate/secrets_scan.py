@@ -32,7 +32,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b")),
     (
         "AWS secret access key",
-        re.compile(r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}\b"),
+        re.compile(r"(?i:aws_?secret_?access_?key)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}\b"),
     ),
     ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
 )
@@ -49,8 +49,13 @@ def repo_files(roots: Iterable[Path]) -> list[Path]:
     return files
 
 
+_ANY_PATTERN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in PATTERNS))
+
+
 def scan_text(text: str, display: str) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
+    if not _ANY_PATTERN.search(text):  # one pass over the file for the common, clean case
+        return findings
     for line_number, line in enumerate(text.splitlines(), start=1):
         for label, pattern in PATTERNS:
             if pattern.search(line):
