@@ -108,6 +108,7 @@ def forward_auth(address: str) -> dict[str, Any]:
         "forwardAuth": {
             "address": address,
             "trustForwardHeader": False,
+            "authRequestHeaders": ["Authorization", "Access-Control-Request-Method"],
             "authResponseHeaders": ["X-User-Id", "X-User-Email", "X-User-Roles"],
             "authResponseHeadersRegex": "^X-User-",
             "maxResponseBodySize": 1024,
@@ -293,6 +294,17 @@ def test_ambiguous_paths_never_reach_upstream_unauthorized(
     before = proxy.upstream.hits
     code, _, _ = proxy.request("app.example.com", path, [("Authorization", f"Bearer {trader}")])
     assert code == expected
+    assert proxy.upstream.hits == before
+
+
+def test_two_authorization_headers_are_rejected(proxy: Proxy, key: SigningKey) -> None:
+    token = make_token(key)
+    before = proxy.upstream.hits
+    code, _, _ = proxy.request(
+        "app.example.com", "/",
+        [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")],
+    )  # fmt: skip
+    assert code == 400
     assert proxy.upstream.hits == before
 
 
