@@ -45,6 +45,7 @@ BUILTIN = [
     Resource("", "v1", "Pod", "pods", True),
     Resource("apps", "v1", "Deployment", "deployments", True),
     Resource("apps", "v1", "DaemonSet", "daemonsets", True),
+    Resource("networking.k8s.io", "v1", "Ingress", "ingresses", True),
     Resource(
         "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False
     ),

@@ -1,0 +1,70 @@
+"""mgctl doctor: one table answering "is my platform healthy?"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mgctl.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    OutputFormat,
+    console,
+    err_console,
+    load_or_exit,
+)
+from mgctl.cluster.doctor.model import Context, Row
+from mgctl.cluster.doctor.run import run_doctor
+from mgctl.cluster.kubectl import Kubectl
+from mgctl.tools.binaries import ToolNotFound, find
+
+COLORS = {"ok": "green", "warn": "yellow", "fail": "red"}
+
+
+def rows_table(rows: list[Row]) -> Table:
+    table = Table(title="mgctl doctor")
+    for column in ("area", "name", "status", "detail", "what to do next"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.area, row.name, f"[{COLORS[row.status]}]{row.status}[/]", row.detail,
+                      row.next_step)  # fmt: skip
+    return table
+
+
+def doctor(
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="platform.yaml: RPO, expected components, schedules."
+    ),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig file."),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    only_problems: bool = typer.Option(False, "--problems", help="Show warn/fail rows only."),
+) -> None:
+    """Check Applications, secrets, certificates, databases, Kafka, backups, storage, nodes,
+    load balancer and Tailscale. Exit 1 when any row fails."""
+    platform = load_or_exit(config) if config is not None else None
+    try:
+        binary = str(find("kubectl"))
+    except ToolNotFound as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    kubectl = Kubectl(binary, kubeconfig=str(kubeconfig) if kubeconfig else None, context=context)
+    rows = run_doctor(kubectl, Context(platform=platform))
+    shown = [r for r in rows if r.status != "ok"] if only_problems else rows
+    failures = sum(r.status == "fail" for r in rows)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps({"rows": [r.to_dict() for r in shown], "failures": failures},
+                              indent=2))  # fmt: skip
+    else:
+        console.print(rows_table(shown))
+        warnings = sum(r.status == "warn" for r in rows)
+        console.print(f"{len(rows)} checks: {failures} failing, {warnings} warnings")
+    raise typer.Exit(EXIT_FINDINGS if failures else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
