@@ -302,6 +302,43 @@ def running_service(
         loop.close()
 
 
+class EchoUpstream:
+    """Answers 200 with the request line and the headers it received, as JSON."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _echo(self) -> None:
+                upstream.hits += 1
+                body = json.dumps(
+                    {"method": self.command, "path": self.path, "headers": self.headers.items()}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_OPTIONS = do_DELETE = _echo
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,11 +6,9 @@ import http.client
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import pytest
 import yaml
 
 from mg_auth_testkit import (
+    EchoUpstream,
     JwksServer,
     RunningService,
     SigningKey,
@@ -31,43 +30,6 @@ from mg_auth_testkit import (
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("traefik")]
 TRAEFIK = Path(sys.executable).parent / "traefik"
 ROLES = "https://example.com/roles"
-
-
-class EchoUpstream:
-    """Answers 200 with the request line and the headers it received, as JSON."""
-
-    def __init__(self) -> None:
-        self.hits = 0
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _echo(self) -> None:
-                upstream.hits += 1
-                body = json.dumps(
-                    {"method": self.command, "path": self.path, "headers": self.headers.items()}
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_OPTIONS = do_DELETE = _echo
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 @dataclass
