@@ -38,7 +38,9 @@ _ARGO = "https://argoproj.github.io/argo-helm"
 _PROMETHEUS = "https://prometheus-community.github.io/helm-charts"
 
 _ENTRIES = (
-    CatalogEntry("argo-cd", _ARGO, "argo-cd", "10.9.2", "v3.5.1", "argo-cd/v3.5.1"),
+    # 10.9.1 moved Argo CD to v3.5.3 (10.9.2 is chart-only fixes); the CRDs kept for validation
+    # are v3.5.1's, unchanged within the 3.5 patch line.
+    CatalogEntry("argo-cd", _ARGO, "argo-cd", "10.9.2", "v3.5.3", "argo-cd/v3.5.1"),
     CatalogEntry(
         "argocd-image-updater",
         _ARGO,
