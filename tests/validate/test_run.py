@@ -14,7 +14,7 @@ from mgctl.validate.schemas import SchemaRegistry
 
 from .builders import to_yaml
 from .test_secrets_scan import configmap_with, pem_private_key
-from .trees import clean_tree, snapshot, write, write_service
+from .trees import clean_tree, snapshot, write, write_plain_database, write_service
 
 
 def run(root: Path, registry: SchemaRegistry, crd_dir: Path) -> list[str]:
@@ -163,3 +163,20 @@ def test_cli_runs_kingfisher_over_the_repositories(tmp_path: Path, crd_dir: Path
     data = json.loads(result.output)
     files = {(f["check"], f["file"]) for f in data["findings"]}
     assert ("secret-literal", "mg-infrastructure/notes.txt") in files
+
+
+def test_plain_manifest_directories_in_mg_deploy_are_checked(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    write_plain_database(root / "mg-deploy", "postgres-good")
+    write_plain_database(root / "mg-deploy", "postgres-bad", instances="two")
+    report = validate_tree(
+        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+    )
+    units = {u.name: u.objects for u in report.units}
+    assert units["mg-deploy/databases/postgres-good"] == 1
+    assert [f.format() for f in report.findings] == [
+        "mg-deploy/databases/postgres-bad/cluster.yaml: Cluster/postgres-bad: spec.instances: "
+        "expected integer, got str 'two'"
+    ]

@@ -187,3 +187,13 @@ def clean_tree(root: Path) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def write_plain_database(deploy: Path, name: str, instances: Any = 2) -> Path:
+    """A database directory of plain manifests (no Chart.yaml), as the renderer writes it."""
+    cluster = {
+        **POSTGRES_CLUSTER,
+        "metadata": {"name": name, "namespace": "databases"},
+        "spec": {**POSTGRES_CLUSTER["spec"], "instances": instances},
+    }
+    return write(deploy / "databases" / name / "cluster.yaml", to_yaml([cluster]))

@@ -6,11 +6,14 @@ The rules mirror what the API server does with a structural schema:
 - `x-kubernetes-int-or-string` accepts an integer or a string;
 - `x-kubernetes-embedded-resource` objects also accept apiVersion, kind and metadata;
 - null values are pruned by the server before validation (`prune_nulls`), so they are not errors;
-- OpenAPI v3.0 boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric 2020-12 form.
+- OpenAPI v3.0 boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric 2020-12 form;
+- `pattern`s are Go RE2: an inline `(?i)` after the start (invalid in Python) makes the whole
+  pattern case-insensitive, and a pattern Python cannot compile is dropped (never a false error).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -48,6 +51,12 @@ def strict_json_schema(openapi: dict[str, Any]) -> dict[str, Any]:
 
 def convert(node: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {key: node[key] for key in _COPIED if key in node}
+    if isinstance(node.get("pattern"), str):
+        pattern = python_pattern(node["pattern"])
+        if pattern is None:
+            del out["pattern"]
+        else:
+            out["pattern"] = pattern
     _convert_exclusive_bounds(node, out)
     if node.get("x-kubernetes-int-or-string"):
         out.pop("type", None)
@@ -77,6 +86,23 @@ def convert(node: dict[str, Any]) -> dict[str, Any]:
     if "properties" in out and "additionalProperties" not in out and not preserve:
         out["additionalProperties"] = False
     return out
+
+
+def python_pattern(go_pattern: str) -> str | None:
+    """A Python `re` equivalent of a Go RE2 pattern, or None when there is none."""
+    try:
+        re.compile(go_pattern)
+        return go_pattern
+    except re.error:
+        pass
+    if "(?i)" in go_pattern:
+        candidate = "(?i)" + go_pattern.replace("(?i)", "")
+        try:
+            re.compile(candidate)
+            return candidate
+        except re.error:
+            return None
+    return None
 
 
 def _convert_exclusive_bounds(node: dict[str, Any], out: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """Validate an mg-deploy tree: every `services/*/` and `databases/*/` chart is linted, rendered
-and checked (schemas, Pod Security Standards, policy), charts in parallel."""
+and checked (schemas, Pod Security Standards, policy), charts in parallel. Directories there
+without a Chart.yaml are plain manifests (Argo CD applies them as is) and get the same checks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mgctl.validate import helm, policy, pss
-from mgctl.validate.manifests import Finding, Manifest, Severity
+from mgctl.validate.manifests import Finding, Manifest, Severity, load_manifest_file
 from mgctl.validate.rendered import split_rendered
 from mgctl.validate.schemas import SchemaRegistry
 
@@ -53,15 +54,52 @@ class UnitResult:
 ChartDone = Callable[[UnitResult], None]
 
 
+def _unit_dirs(deploy_dir: Path) -> list[tuple[str, Path]]:
+    return [
+        (group, directory)
+        for group in CHART_GROUPS
+        for directory in sorted((deploy_dir / group).glob("*/"))
+        if directory.is_dir() and not directory.name.startswith(("_", "."))
+    ]
+
+
 def discover_charts(deploy_dir: Path, display_prefix: str) -> list[ChartTarget]:
-    targets = []
-    for group in CHART_GROUPS:
-        for chart_dir in sorted((deploy_dir / group).glob("*/Chart.yaml")):
-            name = chart_dir.parent.name
-            if name.startswith("_"):
-                continue
-            targets.append(ChartTarget(chart_dir.parent, group, f"{display_prefix}/{group}/{name}"))
-    return targets
+    """`services/*/` and `databases/*/` directories holding a Helm chart."""
+    return [
+        ChartTarget(directory, group, f"{display_prefix}/{group}/{directory.name}")
+        for group, directory in _unit_dirs(deploy_dir)
+        if (directory / "Chart.yaml").is_file()
+    ]
+
+
+def discover_manifest_dirs(deploy_dir: Path, display_prefix: str) -> list[ChartTarget]:
+    """`services/*/` and `databases/*/` directories of plain manifests (no Chart.yaml)."""
+    return [
+        ChartTarget(directory, group, f"{display_prefix}/{group}/{directory.name}")
+        for group, directory in _unit_dirs(deploy_dir)
+        if not (directory / "Chart.yaml").is_file() and _yaml_files(directory)
+    ]
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted([*directory.rglob("*.yaml"), *directory.rglob("*.yml")])
+
+
+def validate_manifest_dir(target: ChartTarget, registry: SchemaRegistry) -> UnitResult:
+    """A directory Argo CD applies as plain manifests (e.g. a CloudNativePG database)."""
+    started = time.perf_counter()
+    result = UnitResult(target.display)
+    for path in _yaml_files(target.chart_dir):
+        display = f"{target.display}/{path.relative_to(target.chart_dir)}"
+        found, problems = load_manifest_file(path, display)
+        result.manifests += found
+        result.findings += problems
+    result.objects = len(result.manifests)
+    result.findings += check_rendered(
+        result.manifests, registry, target.namespace, target.pss_level
+    )
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def check_rendered(
@@ -114,6 +152,10 @@ def validate_deploy_repo(
             if on_chart_done is not None:
                 future.add_done_callback(_notify(on_chart_done))
             futures.append(future)
+        plain = [
+            pool.submit(validate_manifest_dir, target, registry)
+            for target in discover_manifest_dirs(deploy_dir, display_prefix)
+        ]
         results = [future.result() for future in futures]
         lint_by_dir = {str(r.chart): r for r in lint_future.result()}
         for index, result in enumerate(results):
@@ -122,7 +164,7 @@ def validate_deploy_repo(
                 result.findings = _lint_findings(lint_by_dir[str(chart)], targets[index]) + (
                     result.findings
                 )
-    return results
+    return results + [future.result() for future in plain]
 
 
 def _notify(callback: ChartDone) -> Callable[[Future[UnitResult]], None]:
