@@ -114,3 +114,20 @@ def test_git_access_uses_key_file_not_its_content(tmp_path: Path, platform: Plat
 
 def test_git_check_skipped_without_key_file(platform: Platform) -> None:
     assert check_git(platform, {})[0].status == "skip"
+
+
+def test_cidr_mismatch_is_reported(tmp_path: Path, platform: Platform) -> None:
+    cluster = FakeCluster()
+    cluster.add_file(STATES_DIR / "node-k3s.yaml")
+    node = cluster.get("", "nodes", "node-1")
+    assert node is not None
+    node["metadata"]["annotations"]["k3s.io/node-args"] = (
+        '["server","--disable","traefik,servicelb","--cluster-cidr","10.52.0.0/16"]'
+    )
+    node["spec"] = {"podCIDR": "10.52.0.0/24"}
+    checks = by_name(run_preflight(tmp_path, cluster, platform))
+    cidr = checks["pod/service CIDRs"]
+    assert cidr.status == "fail"
+    assert "--cluster-cidr=10.52.0.0/16 but platform.yaml says 10.42.0.0/16" in cidr.detail
+    assert "outside 10.42.0.0/16" in cidr.detail
+    assert checks["k3s traefik disabled"].status == "ok"  # comma-separated --disable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -114,30 +115,67 @@ def check_nodes(nodes: list[dict[str, Any]], platform: Platform) -> list[Check]:
     return checks
 
 
-def _k3s_disabled(nodes: list[dict[str, Any]]) -> set[str] | None:
-    """Components disabled with --disable on the k3s servers, or None if not k3s."""
-    disabled: set[str] = set()
-    seen = False
+def _server_args(nodes: list[dict[str, Any]]) -> list[list[str]]:
+    """The k3s server flags of each server node (k3s records them in an annotation)."""
+    found = []
     for node in nodes:
         raw = ((node.get("metadata") or {}).get("annotations") or {}).get(K3S_ARGS)
-        if not raw:
-            continue
         try:
-            args = [str(a) for a in json.loads(raw)]
+            args = [str(a) for a in json.loads(raw)] if raw else []
         except (ValueError, TypeError):
             continue
-        if not args or args[0] != "server":
-            continue
-        seen = True
-        for i, arg in enumerate(args):
-            value = None
-            if arg.startswith("--disable="):
-                value = arg.split("=", 1)[1]
-            elif arg == "--disable" and i + 1 < len(args):
-                value = args[i + 1]
-            if value:
-                disabled |= {v.strip() for v in value.split(",")}
-    return disabled if seen else None
+        if args and args[0] == "server":
+            found.append(args)
+    return found
+
+
+def _flag_values(args: list[str], flag: str) -> list[str]:
+    values = []
+    for i, arg in enumerate(args):
+        if arg.startswith(f"{flag}="):
+            values.append(arg.split("=", 1)[1])
+        elif arg == flag and i + 1 < len(args):
+            values.append(args[i + 1])
+    return values
+
+
+def _k3s_disabled(nodes: list[dict[str, Any]]) -> set[str] | None:
+    """Components disabled with --disable on the k3s servers, or None if not k3s."""
+    servers = _server_args(nodes)
+    if not servers:
+        return None
+    disabled: set[str] = set()
+    for args in servers:
+        for value in _flag_values(args, "--disable"):
+            disabled |= {v.strip() for v in value.split(",")}
+    return disabled
+
+
+def check_cidrs(nodes: list[dict[str, Any]], platform: Platform) -> list[Check]:
+    """k3s --cluster-cidr/--service-cidr and node pod CIDRs must match platform.yaml."""
+    pod = ipaddress.ip_network(platform.cluster.pod_cidr)
+    svc = ipaddress.ip_network(platform.cluster.service_cidr)
+    problems = []
+    for args in _server_args(nodes):
+        for flag, want in (("--cluster-cidr", pod), ("--service-cidr", svc)):
+            for value in _flag_values(args, flag):
+                if ipaddress.ip_network(value.split(",")[0], strict=False) != want:
+                    problems.append(f"k3s {flag}={value} but platform.yaml says {want}")
+    for node in nodes:
+        cidr = (node.get("spec") or {}).get("podCIDR")
+        if cidr and not ipaddress.ip_network(cidr, strict=False).subnet_of(pod):  # type: ignore[arg-type]
+            problems.append(f"node {node['metadata']['name']} pod CIDR {cidr} is outside {pod}")
+    if problems:
+        return [
+            Check(
+                "pod/service CIDRs",
+                "fail",
+                "; ".join(problems),
+                "set cluster.podCidr/serviceCidr to the cluster's values (network policies "
+                "and MetalLB depend on them), render again",
+            )
+        ]
+    return [Check("pod/service CIDRs", "ok", f"pods {pod}, services {svc}")]
 
 
 def check_k3s(kubectl: Kubectl, nodes: list[dict[str, Any]]) -> list[Check]:
@@ -215,6 +253,7 @@ def check_cluster(kubectl: Kubectl, platform: Platform) -> list[Check]:
     nodes = kubectl.list_cluster("nodes")
     checks += check_nodes(nodes, platform)
     checks += check_k3s(kubectl, nodes)
+    checks += check_cidrs(nodes, platform)
     return checks
 
 
