@@ -202,3 +202,14 @@ def test_helm_is_real() -> None:
 def test_duplicate_keys_are_detected() -> None:
     with pytest.raises(AssertionError, match="duplicate key 'a'"):
         yaml.load("a: 1\na: 2\n", Loader=UniqueKeyLoader)
+
+
+def test_sidecar_field_typo_is_caught_by_strict_schema(tmp_path: Path) -> None:
+    """Sidecars are verbatim Container objects: a misspelt field is not dropped silently."""
+    values = {
+        "image": {"repository": "r", "tag": "1"},
+        "sidecars": [{"name": "agent", "image": "busybox:1.37", "workdir": "/work"}],
+    }
+    objects = render(build_service_chart(tmp_path, "svc", values))
+    with pytest.raises(AssertionError, match="workdir"):
+        check_objects(objects)

@@ -395,6 +395,24 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
         lambda o: _assert("ports" not in pod(o)["containers"][1]),
     ),
     (
+        "sidecar-any-container-field",
+        {
+            "sidecars": [
+                {
+                    "name": "agent",
+                    "image": "busybox:1.37",
+                    "workingDir": "/work",
+                    "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
+                    "terminationMessagePolicy": "FallbackToLogsOnError",
+                }
+            ]
+        },
+        lambda o: _assert(
+            pod(o)["containers"][1]["workingDir"] == "/work"
+            and pod(o)["containers"][1]["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+        ),
+    ),
+    (
         "initcontainers",
         {
             "initContainers": [

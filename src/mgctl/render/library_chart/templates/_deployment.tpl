@@ -55,6 +55,14 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 {{- end }}
 {{- $volumes = concat $volumes ($v.volumes | default list) }}
 
+{{- /* Sidecars and init containers: verbatim Container objects (any field; Kubernetes schema
+     validation of the output catches typos), with the restricted securityContext merged in. */}}
+{{- $sidecars := list }}
+{{- range $v.sidecars | default list }}
+{{- $container := deepCopy . }}
+{{- $_ := set $container "securityContext" (include "mg.containerSecurityContext" .securityContext | fromYaml) }}
+{{- $sidecars = append $sidecars $container }}
+{{- end }}
 {{- $initContainers := list }}
 {{- range $v.initContainers | default list }}
 {{- $container := deepCopy . }}
@@ -153,54 +161,8 @@ spec:
           volumeMounts:
             {{- toYaml . | nindent 12 }}
           {{- end }}
-        {{- range $v.sidecars | default list }}
-        - name: {{ .name }}
-          image: {{ .image | quote }}
-          {{- with .imagePullPolicy }}
-          imagePullPolicy: {{ . }}
-          {{- end }}
-          {{- with .command }}
-          command:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .args }}
-          args:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          securityContext:
-            {{- include "mg.containerSecurityContext" .securityContext | nindent 12 }}
-          {{- with .ports }}
-          ports:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .env }}
-          env:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .envFrom }}
-          envFrom:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .resources }}
-          resources:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .volumeMounts }}
-          volumeMounts:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .livenessProbe }}
-          livenessProbe:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .readinessProbe }}
-          readinessProbe:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
-          {{- with .startupProbe }}
-          startupProbe:
-            {{- toYaml . | nindent 12 }}
-          {{- end }}
+        {{- with $sidecars }}
+        {{- toYaml . | nindent 8 }}
         {{- end }}
       {{- with $volumes }}
       volumes:
