@@ -13,6 +13,7 @@ from mgctl.validate.run import ValidationSetupError, find_repos, validate_tree
 from mgctl.validate.schemas import SchemaRegistry
 
 from .builders import to_yaml
+from .conftest import REPO_ROOT
 from .test_secrets_scan import configmap_with, pem_private_key
 from .trees import clean_tree, snapshot, write, write_plain_database, write_service
 
@@ -180,3 +181,17 @@ def test_plain_manifest_directories_in_mg_deploy_are_checked(
         "mg-deploy/databases/postgres-bad/cluster.yaml: Cluster/postgres-bad: spec.instances: "
         "expected integer, got str 'two'"
     ]
+
+
+def test_kubernetes_version_comes_from_the_config(tmp_path: Path, crd_dir: Path) -> None:
+    root = clean_tree(tmp_path / "out")
+    config = tmp_path / "platform.yaml"
+    example = REPO_ROOT / "examples" / "mg" / "platform.yaml"
+    text = example.read_text(encoding="utf-8")
+    assert 'kubernetesVersion: "1.35"' in text
+    config.write_text(text.replace('kubernetesVersion: "1.35"', 'kubernetesVersion: "1.36"'))
+    report = validate_tree(
+        root / "mg-deploy", config, schema_dirs=[crd_dir], use_kingfisher=False, infra_checks=False
+    )
+    assert report.kubernetes_version == "1.36"
+    assert report.errors == []
