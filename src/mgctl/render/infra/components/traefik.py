@@ -20,6 +20,8 @@ SYNC_WAVE = 2
 MIDDLEWARE = "auth0-auth"
 AUTH_ADDRESS = "http://auth-service.auth-service.svc.cluster.local:8080/verify"
 AUTH_RESPONSE_HEADERS = ["X-User-Id", "X-User-Email", "X-User-Roles"]
+# Only what the auth-service reads; cookies and other client headers never reach it.
+AUTH_REQUEST_HEADERS = ["Authorization", "Access-Control-Request-Method"]
 MAX_AUTH_RESPONSE_BODY = 4096  # 2xx bodies from the auth-service are empty; anything else is 401
 
 
@@ -32,6 +34,7 @@ def middleware() -> dict[str, Any]:
             "forwardAuth": {
                 "address": AUTH_ADDRESS,
                 "trustForwardHeader": False,
+                "authRequestHeaders": AUTH_REQUEST_HEADERS,
                 "authResponseHeaders": AUTH_RESPONSE_HEADERS,
                 "authResponseHeadersRegex": "^X-User-",
                 "maxResponseBodySize": MAX_AUTH_RESPONSE_BODY,
