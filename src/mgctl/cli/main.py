@@ -51,3 +51,7 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _module.register(app)
+
+
+if __name__ == "__main__":
+    app()
