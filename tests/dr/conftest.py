@@ -28,8 +28,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Small but real: every phase of the drill runs, in one to two minutes on two busy cores.
 DRILL_ROWS = 3_000
 DRILL_ARGS = [
-    "--rows", str(DRILL_ROWS), "--load-seconds", "5", "--load-rate", "800",
-    "--archive-timeout", "3s",
+    "--rows", str(DRILL_ROWS), "--load-seconds", "10", "--load-rate", "500",
+    "--archive-timeout", "2s",
 ]  # fmt: skip
 
 

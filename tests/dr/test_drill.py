@@ -49,7 +49,7 @@ def test_rpo_and_rto_are_measured(drilled: Drilled) -> None:
     samples = report["rpo_samples"]
     assert len(samples) >= 10
     assert any(s["last_archived_wal"] != "(none)" for s in samples)
-    # archive_timeout 3s switches segments under load, so rows written during the load get
+    # archive_timeout 2s switches segments under load, so rows written during the load get
     # archived during it: some samples see an exposure shorter than the time since load start
     assert any(s["exposure_seconds"] < s["at_seconds"] - 0.5 for s in samples), samples
     assert 0 < report["rpo_max_seconds"] <= samples[-1]["at_seconds"] + 0.5
