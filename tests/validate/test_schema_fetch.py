@@ -1,5 +1,6 @@
 """`mgctl schemas fetch` against a real HTTP server on 127.0.0.1 laid out like
-raw.githubusercontent.com (`<repo>/<tag>/<path>/<file>`), built from ../shared/crds."""
+raw.githubusercontent.com (`<repo>/<tag>/<path>/<file>`), built from ../shared (crds/ and
+chart-schemas/)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ import pytest
 from typer.testing import CliRunner
 
 from mgctl.cli.main import app
-from mgctl.schemas_catalog import CRD_SOURCES, find_source, git_blob_id, verify_blob
+from mgctl.schemas_catalog import (
+    ALL_SOURCES,
+    CHART_SCHEMA_SOURCES,
+    CRD_SOURCES,
+    PinnedSource,
+    find_source,
+    git_blob_id,
+    verify_blob,
+)
 from mgctl.validate.schema_fetch import fetch_all
 from mgctl.validate.schemas import SchemaRegistry
 
@@ -23,19 +32,26 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def mirror_tree(root: Path, crd_dir: Path) -> Path:
+def pinned_copy(shared: Path, source: PinnedSource) -> Path:
+    """Where ../shared holds the copy of a source's files."""
+    return shared / (
+        source.local_dir if source in CHART_SCHEMA_SOURCES else f"crds/{source.local_dir}"
+    )
+
+
+def mirror_tree(root: Path, shared: Path) -> Path:
     """Symlinks named like the upstream raw URLs, pointing at the pinned copies."""
-    for source in CRD_SOURCES:
+    for source in ALL_SOURCES:
         for file in source.files:
             link = root / source.repo / source.tag / file.upstream_dir / file.name
             link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(crd_dir / source.project / source.version / file.name)
+            link.symlink_to(pinned_copy(shared, source) / file.name)
     return root
 
 
 @pytest.fixture
 def mirror(tmp_path: Path, crd_dir: Path) -> Iterator[tuple[str, Path]]:
-    root = mirror_tree(tmp_path / "mirror", crd_dir)
+    root = mirror_tree(tmp_path / "mirror", crd_dir.parent)
     handler = functools.partial(QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -53,6 +69,9 @@ def test_catalog_matches_the_pinned_copies(crd_dir: Path) -> None:
     for source in CRD_SOURCES:
         names = {p.name for p in (crd_dir / source.local_dir).glob("*.yaml")}
         assert names == {f.name for f in source.files}, source.local_dir
+    schemas = crd_dir.parent / "chart-schemas"
+    dirs = {p.parent.relative_to(schemas.parent).as_posix() for p in schemas.glob("*/*/*.json")}
+    assert {s.local_dir for s in CHART_SCHEMA_SOURCES} == dirs
 
 
 def test_git_blob_id_is_git_hash_object() -> None:
@@ -68,14 +87,16 @@ def test_fetch_all_downloads_and_verifies_everything(
     dest = tmp_path / "schemas"
     result = fetch_all(dest, base_url)
     assert result.failed == {}
-    assert sorted(result.fetched) == sorted(s.local_dir for s in CRD_SOURCES)
-    for source in CRD_SOURCES:
+    assert sorted(result.fetched) == sorted(s.local_dir for s in ALL_SOURCES)
+    for source in ALL_SOURCES:
         for file in source.files:
             fetched = dest / source.local_dir / file.name
-            assert fetched.read_bytes() == (crd_dir / source.local_dir / file.name).read_bytes()
+            pinned = pinned_copy(crd_dir.parent, source) / file.name
+            assert fetched.read_bytes() == pinned.read_bytes(), fetched
     assert not [p for p in dest.rglob(".*")], "temporary directories left behind"
     again = fetch_all(dest, base_url)
-    assert again.fetched == [] and len(again.up_to_date) == len(CRD_SOURCES)
+    assert again.fetched == [] and len(again.up_to_date) == len(ALL_SOURCES)
+    assert (dest / "chart-schemas/traefik/41.3.0/values.schema.json").is_file()
     registry = SchemaRegistry("1.35", [dest])
     assert registry.is_served("external-secrets.io/v1", "ExternalSecret")
     assert not registry.is_served("external-secrets.io/v1beta1", "ExternalSecret")

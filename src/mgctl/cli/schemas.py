@@ -1,4 +1,5 @@
-"""mgctl schemas fetch: download the pinned upstream CRDs `mgctl validate` checks against."""
+"""mgctl schemas fetch: download the pinned upstream CRDs and chart values schemas that
+`mgctl validate` checks against."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import typer
 
 from mgctl.cli.common import EXIT_FINDINGS, OutputFormat, console, err_console
-from mgctl.schemas_catalog import CRD_SOURCES, RAW_GITHUB, CrdSource
+from mgctl.schemas_catalog import ALL_SOURCES, RAW_GITHUB, PinnedSource
 from mgctl.validate.run import default_schema_dir
 from mgctl.validate.schema_fetch import fetch_all
 
@@ -26,15 +27,16 @@ def fetch(
     force: bool = typer.Option(False, "--force", help="Download even when files verify."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
 ) -> None:
-    """Download every pinned CRD file into DEST/<project>/<version>/, verifying git blob ids."""
+    """Download the pinned CRDs (DEST/<project>/<version>/) and chart values schemas
+    (DEST/chart-schemas/<chart>/<version>/), verifying git blob ids."""
     target = dest or default_schema_dir()
 
-    def report(source: CrdSource, status: str) -> None:
+    def report(source: PinnedSource, status: str) -> None:
         if output is OutputFormat.text:
             style = {"failed": "red", "fetched": "green"}.get(status, "dim")
             console.print(f"[{style}]{status:>10}[/] {source.local_dir}", highlight=False)
 
-    result = fetch_all(target, base_url, CRD_SOURCES, force, report)
+    result = fetch_all(target, base_url, ALL_SOURCES, force, report)
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -57,8 +59,8 @@ def fetch(
 
 @schemas_app.command("list")
 def list_sources() -> None:
-    """Show the pinned CRD sources (project, version, repository, tag, files)."""
-    for source in CRD_SOURCES:
+    """Show the pinned sources (project, version, repository, tag, files)."""
+    for source in ALL_SOURCES:
         console.print(
             f"{source.local_dir:45} {source.repo}@{source.tag} ({len(source.files)} files)",
             highlight=False,

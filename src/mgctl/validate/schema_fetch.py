@@ -1,4 +1,4 @@
-"""Download the pinned CRD files into `DEST/<project>/<version>/`, verified and atomic.
+"""Download the pinned schema files into `DEST/<project>/<version>/`, verified and atomic.
 
 Each file is checked against its git blob id from the catalog. A project/version directory
 appears only complete: files go into a temporary sibling directory that is renamed into place
@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mgctl.schemas_catalog import CRD_SOURCES, RAW_GITHUB, CrdFile, CrdSource, verify_blob
+from mgctl.schemas_catalog import ALL_SOURCES, RAW_GITHUB, PinnedFile, PinnedSource, verify_blob
 
 TIMEOUT_SECONDS = 60
 
@@ -44,7 +44,7 @@ def _download(url: str) -> bytes:
         raise FetchError(f"{url}: {exc}") from exc
 
 
-def is_current(source: CrdSource, dest: Path) -> bool:
+def is_current(source: PinnedSource, dest: Path) -> bool:
     directory = dest / source.local_dir
     return all(
         (directory / f.name).is_file() and verify_blob((directory / f.name).read_bytes(), f.blob)
@@ -52,7 +52,7 @@ def is_current(source: CrdSource, dest: Path) -> bool:
     )
 
 
-def _fetch_file(source: CrdSource, file: CrdFile, base_url: str, into: Path) -> None:
+def _fetch_file(source: PinnedSource, file: PinnedFile, base_url: str, into: Path) -> None:
     url = source.url(file, base_url)
     data = _download(url)
     if not verify_blob(data, file.blob):
@@ -63,7 +63,7 @@ def _fetch_file(source: CrdSource, file: CrdFile, base_url: str, into: Path) -> 
     (into / file.name).write_bytes(data)
 
 
-def fetch_source(source: CrdSource, dest: Path, base_url: str, workers: int = 4) -> None:
+def fetch_source(source: PinnedSource, dest: Path, base_url: str, workers: int = 4) -> None:
     """Download and verify one project/version, then move it into place atomically."""
     target = dest / source.local_dir
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,11 +89,11 @@ def fetch_source(source: CrdSource, dest: Path, base_url: str, workers: int = 4)
 def fetch_all(
     dest: Path,
     base_url: str = RAW_GITHUB,
-    sources: Sequence[CrdSource] = CRD_SOURCES,
+    sources: Sequence[PinnedSource] = ALL_SOURCES,
     force: bool = False,
-    on_source_done: Callable[[CrdSource, str], None] | None = None,
+    on_source_done: Callable[[PinnedSource, str], None] | None = None,
 ) -> FetchResult:
-    """Fetch every pinned CRD source; a failing source is reported, the others still land."""
+    """Fetch every pinned source; a failing source is reported, the others still land."""
     result = FetchResult()
     for source in sources:
         if not force and is_current(source, dest):
