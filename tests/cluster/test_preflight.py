@@ -131,3 +131,26 @@ def test_cidr_mismatch_is_reported(tmp_path: Path, platform: Platform) -> None:
     assert "--cluster-cidr=10.52.0.0/16 but platform.yaml says 10.42.0.0/16" in cidr.detail
     assert "outside 10.42.0.0/16" in cidr.detail
     assert checks["k3s traefik disabled"].status == "ok"  # comma-separated --disable
+
+
+@pytest.mark.parametrize(
+    ("output", "status"), [("v4.1.0", "ok"), ("v3.17.2", "fail"), ("", "fail")]
+)
+def test_helm_4_required(output: str, status: str) -> None:
+    from mgctl.cluster.helm import Helm
+    from mgctl.cluster.preflight import check_helm
+
+    def runner(argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(list(argv), 0, output, "")
+
+    check = check_helm(Helm("helm", runner=runner))[0]
+    assert check.status == status
+    if status == "fail":
+        assert "helm >= 4.0" in check.fix
+
+
+def test_real_helm_passes() -> None:
+    from mgctl.cluster.helm import Helm
+    from mgctl.cluster.preflight import check_helm
+
+    assert check_helm(Helm(str(find("helm"))))[0].status == "ok"

@@ -200,3 +200,17 @@ def test_repo_credentials_prefix(urls: list[str], prefix: str) -> None:
 def test_repo_credentials_need_a_shared_host() -> None:
     with pytest.raises(SecretInputError, match="share no host"):
         repo_credentials_url(["git@github.com:a/x.git", "git@gitlab.com:a/y.git"])
+
+
+def test_generated_key_waits_for_confirmation_when_asked() -> None:
+    events: list[str] = []
+    deploy_key = SecretValue("sshPrivateKey", "MGCTL_GIT_SSH_KEY", "key", generated_ssh_key=True)
+    resolver = SecretResolver(
+        environ={},
+        interactive=True,
+        say=lambda text: events.append("said"),
+        after_generate=lambda: events.append("confirmed"),
+    )
+    private = resolver.value(deploy_key)
+    assert events == ["said", "confirmed"]
+    assert public_key_of(private) is not None

@@ -26,7 +26,14 @@ from mgctl.cluster.bootstrap import Tools, access_info, admin_password, build_pl
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError
 from mgctl.cluster.plan import Plan
-from mgctl.cluster.preflight import Check, check_cluster, check_git, check_rendered, failed
+from mgctl.cluster.preflight import (
+    Check,
+    check_cluster,
+    check_git,
+    check_helm,
+    check_rendered,
+    failed,
+)
 from mgctl.cluster.rendered import RenderedTreeError, load_rendered
 from mgctl.cluster.secrets import SecretInputError, SecretResolver
 from mgctl.cluster.steps import Bootstrapper, SecretsStep, Step, StepFailed
@@ -66,6 +73,14 @@ def print_checks(checks: list[Check]) -> None:
     for c in checks:
         table.add_row(c.name, f"[{colors[c.status]}]{c.status}[/]", c.detail, c.fix)
     console.print(table)
+
+
+def _wait_for_key() -> None:
+    typer.prompt(
+        "Press Enter once the public key is a deploy key of both repositories",
+        default="",
+        show_default=False,
+    )
 
 
 def _states(steps: list[Step]) -> dict[str, str]:
@@ -120,9 +135,11 @@ def bootstrap(
         Kubectl(_tool("kubectl", dry_run), kubeconfig=kc, context=context),
         Helm(_tool("helm", dry_run), kubeconfig=kc, context=context),
     )
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
     resolver = SecretResolver(
-        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+        interactive=interactive,
         assume_yes=yes,
+        after_generate=_wait_for_key if interactive and not yes else None,
         say=lambda text: console.print(text, highlight=False, markup=False, soft_wrap=True),
     )
     waiter = Waiter(tools.kubectl, timeout=timeout, console=console)
@@ -137,7 +154,7 @@ def bootstrap(
         if dry_run:
             _dry_run(plan, steps, output)
             return
-        checks = check_cluster(tools.kubectl, platform)
+        checks = check_helm(tools.helm) + check_cluster(tools.kubectl, platform)
         if not skip_validate:
             checks += check_rendered(tree, config, schema_dirs)
         secret_step = next(s for s in steps if isinstance(s, SecretsStep))

@@ -10,6 +10,7 @@ Argo CD's ApplicationSet CRD is larger than the 262 KB client-side apply annotat
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,11 @@ class Helm:
             detail = (proc.stderr or proc.stdout or "").strip()
             raise HelmError(f"helm failed (exit {proc.returncode}): {' '.join(argv)}\n{detail}")
         return proc.stdout
+
+    def version(self) -> tuple[int, int] | None:
+        out = self.runner([self.binary, "version", "--template", "{{.Version}}"], None).stdout
+        match = re.match(r"v?(\d+)\.(\d+)", out.strip())
+        return (int(match.group(1)), int(match.group(2))) if match else None
 
     def status(self, name: str, namespace: str) -> ReleaseStatus | None:
         """The release's state from `helm list` (helm 4's `status -o json` omits the chart)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError, ResourceTypeMissing
 from mgctl.cluster.runner import Runner, command_runner
 from mgctl.cluster.secrets import DEPLOY_KEY_ENV, read_secret_file
@@ -19,6 +20,7 @@ from mgctl.config import Platform
 
 Status = Literal["ok", "warn", "fail", "skip"]
 SUPPORTED_MINORS = (35, 37)  # Kubernetes 1.35-1.37
+MIN_HELM = (4, 0)
 K3S_ARGS = "k3s.io/node-args"
 
 
@@ -233,6 +235,23 @@ def check_k3s(kubectl: Kubectl, nodes: list[dict[str, Any]]) -> list[Check]:
             )
         )
     return checks
+
+
+def check_helm(helm: Helm) -> list[Check]:
+    """Bootstrap needs helm 4 (`--server-side`) with `--take-ownership` (helm >= 3.17)."""
+    version = helm.version()
+    if version is None or version < MIN_HELM:
+        shown = "unknown" if version is None else f"{version[0]}.{version[1]}"
+        return [
+            Check(
+                "helm version",
+                "fail",
+                f"{helm.binary} is version {shown}",
+                "bootstrap needs helm >= 4.0 (server-side apply): `mgctl tools install` "
+                "or MGCTL_HELM=/path/to/helm",
+            )
+        ]
+    return [Check("helm version", "ok", f"{version[0]}.{version[1]}")]
 
 
 def check_cluster(kubectl: Kubectl, platform: Platform) -> list[Check]:

@@ -223,6 +223,7 @@ class SecretResolver:
     prompt: Callable[[str], str] = getpass.getpass
     say: Callable[[str], None] = print
     deploy_key_comment: str = "argocd@mgctl"
+    after_generate: Callable[[], None] | None = None  # e.g. wait until the key is on the host
     public_keys: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)  # every value handed out, for redaction
 
@@ -257,4 +258,6 @@ class SecretResolver:
             "Generated a new Argo CD deploy key. Add this PUBLIC key as a read-only deploy key "
             "to both git repositories (GitHub: Settings → Deploy keys):\n" + public
         )
+        if self.after_generate is not None:
+            self.after_generate()
         return private
