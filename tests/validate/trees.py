@@ -172,6 +172,9 @@ def write_infrastructure(infra: Path) -> None:
     write(infra / "base/tools/app.yaml", to_yaml(clean_set("tools", "tools")))
     write(infra / "base/tools/values.yaml", "replicaCount: 1\nnot: [a, kubernetes, object]\n")
     write(infra / "base/extra/policy.yaml", to_yaml([network_policy("other", "tools")]))
+    # not Kubernetes objects: must be skipped, not reported
+    write(infra / ".github/workflows/ci.yaml", "on: [push]\njobs: {}\n")
+    write(infra / "base/tools/kustomization.yaml", "resources: [app.yaml]\n")
 
 
 def clean_tree(root: Path) -> Path:

@@ -82,7 +82,13 @@ def discover_manifest_dirs(deploy_dir: Path, display_prefix: str) -> list[ChartT
 
 
 def _yaml_files(directory: Path) -> list[Path]:
-    return sorted([*directory.rglob("*.yaml"), *directory.rglob("*.yml")])
+    """Manifest files of a plain directory (kustomization and hidden files excluded)."""
+    return sorted(
+        path
+        for path in [*directory.rglob("*.yaml"), *directory.rglob("*.yml")]
+        if not any(p.startswith(".") for p in path.relative_to(directory).parts)
+        and path.name not in ("kustomization.yaml", "kustomization.yml")
+    )
 
 
 def validate_manifest_dir(target: ChartTarget, registry: SchemaRegistry) -> UnitResult:

@@ -15,12 +15,17 @@ PSS_LABEL = "pod-security.kubernetes.io/enforce"
 DEFAULT_LEVELS = {"databases": pss.Level.BASELINE}
 
 
+NOT_MANIFESTS = frozenset(["kustomization.yaml", "kustomization.yml", "Chart.yaml", "Chart.lock"])
+
+
 def manifest_files(infra_dir: Path) -> list[Path]:
-    """Every `*.yaml`/`*.yml` except Helm values files (`values*.yaml`) and Helm charts."""
+    """Every `*.yaml`/`*.yml` except Helm values files (`values*.yaml`), files of Helm charts,
+    kustomization files and hidden directories (`.github/`, `.mgctl/`, ...)."""
     chart_roots = [p.parent for p in infra_dir.rglob("Chart.yaml")]
     files = []
     for path in sorted([*infra_dir.rglob("*.yaml"), *infra_dir.rglob("*.yml")]):
-        if ".git" in path.parts or path.name.startswith("values"):
+        hidden = any(part.startswith(".") for part in path.relative_to(infra_dir).parts)
+        if hidden or path.name.startswith("values") or path.name in NOT_MANIFESTS:
             continue
         if any(root == path.parent or root in path.parents for root in chart_roots):
             continue

@@ -123,6 +123,7 @@ def validate_tree(
     `infra_checks=False` skips the graph/chart-values/capacity checks (engine-only runs).
     """
     started = time.perf_counter()
+    shown_root, out_dir = out_dir, out_dir.resolve()
     deploy, infra = find_repos(out_dir)
     platform = _load_platform(config) if config is not None else None
     version = kubernetes_version or (
@@ -132,7 +133,7 @@ def validate_tree(
     if registry is None:
         registry = SchemaRegistry(version, dirs)
     display_root = out_dir if out_dir.name not in (DEPLOY, INFRA) else out_dir.parent
-    report = Report(root=out_dir, kubernetes_version=registry.kubernetes_version)
+    report = Report(root=shown_root, kubernetes_version=registry.kubernetes_version)
     roots = [d for d in (deploy, infra) if d is not None]
     with ThreadPoolExecutor(max_workers=1) as background:
         secrets = background.submit(_secret_scan, roots, display_root, use_kingfisher)
