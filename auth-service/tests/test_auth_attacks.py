@@ -274,3 +274,24 @@ def test_logs_never_contain_the_token(svc: RunningService, key: SigningKey) -> N
     decisions = [e for e in svc.log.events if e["event"] == "decision"]
     assert decisions[0]["sub"] == "auth0|user-1" and len(decisions[0]["token_fp"]) == 12
     assert decisions[1]["status"] == 401 and decisions[1]["sub"] is None
+
+
+def test_trailing_newlines_in_claims_never_reach_headers(
+    svc: RunningService, key: SigningKey
+) -> None:
+    roles = ["admin\n", "trader", "x\r\nSet-Cookie: a=b"]
+    token = make_token(key, claims(**{"https://example.com/roles": roles,
+                                      "https://example.com/email": "u@example.com\n"}))  # fmt: skip
+    code, headers, _ = svc.verify(token)
+    assert code == 200
+    assert headers["x-user-roles"] == "trader"
+    assert "x-user-email" not in headers
+    assert svc.verify(make_token(key, claims(sub="auth0|u\n")))[0] == 401
+    assert svc.verify(make_token(key, header={"kid": key.kid + "\n"}))[0] == 401
+
+
+def test_token_with_trailing_newline_is_malformed(key: SigningKey) -> None:
+    from mg_auth.compact_jws import MalformedToken, parse_compact_rs256
+
+    with pytest.raises(MalformedToken):
+        parse_compact_rs256(make_token(key) + "\n")

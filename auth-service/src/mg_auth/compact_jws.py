@@ -69,7 +69,7 @@ def parse_compact_rs256(token: str) -> ParsedToken:
     """Check shape and header; return the `kid` and the (unverified!) claims."""
     if len(token) > MAX_TOKEN_BYTES:
         raise MalformedToken("token_too_large")
-    if not COMPACT_JWS.match(token):
+    if not COMPACT_JWS.fullmatch(token):
         raise MalformedToken("not_compact_jws")
     header_b64, payload_b64, signature_b64 = token.split(".")
     header = _json_object(_b64url(header_b64, "header"), "header")
@@ -81,7 +81,7 @@ def parse_compact_rs256(token: str) -> ParsedToken:
     if typ is not None and (not isinstance(typ, str) or typ.lower() not in ALLOWED_TYP):
         raise MalformedToken("bad_typ")
     kid = header.get("kid")
-    if not isinstance(kid, str) or not KID_PATTERN.match(kid):
+    if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
         raise MalformedToken("bad_kid")
     _b64url(signature_b64, "signature")
     claims = _json_object(_b64url(payload_b64, "payload"), "payload")

@@ -79,7 +79,7 @@ class Rule(_Strict):
     @classmethod
     def _host(cls, value: str) -> str:
         lowered = value.lower()
-        if not HOST_PATTERN.match(lowered):
+        if not HOST_PATTERN.fullmatch(lowered):
             raise ValueError(
                 f"{value!r} is not a host name: use an exact name like app.example.com "
                 "or a wildcard like *.example.com (no port, no scheme)"
@@ -118,7 +118,7 @@ class Rule(_Strict):
             return None
         if not value:
             raise ValueError("must list at least one name (or remove the key)")
-        bad = [v for v in value if not ROLE_PATTERN.match(v)]
+        bad = [v for v in value if not ROLE_PATTERN.fullmatch(v)]
         if bad:
             raise ValueError(f"{bad} do not match {ROLE_PATTERN.pattern}")
         return value

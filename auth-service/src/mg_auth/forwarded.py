@@ -50,7 +50,7 @@ def query_has_token(query: str) -> bool:
 
 
 def decode_path(raw: str) -> str:
-    if PLAIN_PATH.match(raw) and "//" not in raw and "/." not in raw:
+    if PLAIN_PATH.fullmatch(raw) and "//" not in raw and "/." not in raw:
         return raw  # fast path: nothing to decode, no dot-segment possible
     if not raw.startswith("/"):
         raise BadRequest("path_not_absolute")
@@ -85,7 +85,7 @@ def normalize_host(value: str) -> str:
     if sep and port.isdigit():
         host = name
     host = host.removesuffix(".")
-    if not HOST_CHARS.match(host):
+    if not HOST_CHARS.fullmatch(host):
         raise BadRequest("bad_host")
     if len(_normalized_hosts) < HOST_CACHE_SIZE:
         _normalized_hosts[value] = host
@@ -99,7 +99,7 @@ def read_target(headers: Headers) -> RequestTarget:
     if method is None or host is None or uri is None:
         raise BadRequest("missing_forwarded_headers")
     method = method.upper()
-    if not METHOD_PATTERN.match(method):
+    if not METHOD_PATTERN.fullmatch(method):
         raise BadRequest("bad_method")
     raw_path, _, query = uri.partition("?")
     if query_has_token(query):

@@ -71,7 +71,7 @@ def rsa_signing_key(jwk: object) -> tuple[str, RSAPublicKey]:
     if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
         raise ValueError("key_ops lacks verify")
     kid = jwk.get("kid")
-    if not isinstance(kid, str) or not KID_PATTERN.match(kid):
+    if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
         raise ValueError("kid missing or not [A-Za-z0-9_-]{1,128}")
     n = _b64url_uint(jwk.get("n"), "n")
     e = _b64url_uint(jwk.get("e"), "e")

@@ -19,6 +19,10 @@ def _q(value: str | None) -> str:
     return "null" if value is None else _quote(value)
 
 
+def _plain(value: str | None) -> str:
+    return "null" if value is None else f'"{value}"'
+
+
 class EventLog:
     def __init__(self, stream: IO[bytes] | None = None) -> None:
         self._stream = stream if stream is not None else sys.stdout.buffer
@@ -42,12 +46,16 @@ class EventLog:
         host: str | None,
         path: str | None,
     ) -> None:
-        """The per-request event, formatted by hand: it is on the hot path."""
+        """The per-request event, formatted by hand: it is on the hot path.
+
+        Only `sub` and `path` need JSON escaping: rule names, reasons, cache labels, methods,
+        hosts and fingerprints are validated to plain ASCII word characters upstream.
+        """
         self._emit(
-            f'{{"ts":{time.time():.3f},"event":"decision","rule":{_q(rule)},"status":{status},'
-            f'"reason":{_q(reason)},"sub":{_q(sub)},"token_fp":{_q(token_fp)},'
-            f'"cache":{_q(cache)},"latency_ms":{latency_ms:.3f},"method":{_q(method)},'
-            f'"host":{_q(host)},"path":{_q(path)}}}'
+            f'{{"ts":{time.time():.3f},"event":"decision","rule":"{rule}","status":{status},'
+            f'"reason":"{reason}","sub":{_q(sub)},"token_fp":{_plain(token_fp)},'
+            f'"cache":"{cache}","latency_ms":{latency_ms:.3f},"method":{_plain(method)},'
+            f'"host":{_plain(host)},"path":{_q(path)}}}'
         )
 
     def _emit(self, line: str) -> None:

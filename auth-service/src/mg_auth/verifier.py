@@ -54,7 +54,7 @@ def token_digest(token: str) -> bytes:
 def _string_set(value: object) -> frozenset[str]:
     if not isinstance(value, list):
         return frozenset()
-    return frozenset(v for v in value if isinstance(v, str) and ROLE_PATTERN.match(v))
+    return frozenset(v for v in value if isinstance(v, str) and ROLE_PATTERN.fullmatch(v))
 
 
 class TokenVerifier:
@@ -132,7 +132,7 @@ class TokenVerifier:
     def _identity(self, claims: dict[str, Any], kid: str, digest: bytes) -> Identity:
         config = self._config
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not SUB_PATTERN.match(sub):
+        if not isinstance(sub, str) or not SUB_PATTERN.fullmatch(sub):
             raise Denial(401, "bad_sub")
         exp = claims["exp"]
         if isinstance(exp, bool) or not isinstance(exp, int | float):
@@ -144,7 +144,7 @@ class TokenVerifier:
             if client_id not in self._client_ids:
                 raise Denial(403, "client_not_allowed")
         email = claims.get(config.claims.email)
-        if not isinstance(email, str) or not EMAIL_PATTERN.match(email):
+        if not isinstance(email, str) or not EMAIL_PATTERN.fullmatch(email):
             email = None
         roles = _string_set(claims.get(config.claims.roles))
         permissions_claim = config.claims.permissions
