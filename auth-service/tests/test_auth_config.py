@@ -61,6 +61,10 @@ def errors_for(change: dict[str, Any]) -> str:
         ({"audiance": "x"}, r"cfg\.yaml: audiance: unknown key"),
         ({"rules": []}, r"rules: "),
         ({"claims": {"roles": "r"}}, r"claims\.email: required key is missing"),
+        (
+            {"claims": {"roles": "roles", "email": "https://e.example/email"}},
+            r"claims\.roles: .*namespaced claim",
+        ),
     ],
 )
 def test_top_level_errors(change: dict[str, Any], expected: str) -> None:

@@ -47,6 +47,18 @@ class ClaimNames(_Strict):
     email: str = Field(min_length=1, description="claim holding the user's email")
     permissions: str | None = Field(default=None, min_length=1)
 
+    @field_validator("roles", "email")
+    @classmethod
+    def _namespaced(cls, value: str) -> str:
+        # Auth0 silently drops custom claims named like reserved/registered ones, so a
+        # non-namespaced name here would mean "never present", not an error anyone sees.
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(
+                f"{value!r} must be a namespaced claim such as 'https://example.com/roles' "
+                "(the name the post-login Action sets; see docs/auth-service.md)"
+            )
+        return value
+
 
 class JwksSettings(_Strict):
     refresh_interval_seconds: float = Field(default=600, ge=10, le=86400)
