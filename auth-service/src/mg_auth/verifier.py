@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -64,13 +62,11 @@ class TokenVerifier:
         jwks: JwksManager,
         cache: TokenCache,
         negative: NegativeCache,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
         self._jwks = jwks
         self._cache = cache
         self._negative = negative
-        self._clock = clock
         self._issuers = frozenset(config.issuers)
         self._client_ids = (
             frozenset(config.allowed_client_ids) if config.allowed_client_ids is not None else None
