@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from mgctl.cli import bootstrap as bootstrap_cli
+from mgctl.cli import common
 from mgctl.config import Platform
 
 from .conftest import EXAMPLE, RECORDED
@@ -30,7 +31,8 @@ def app() -> typer.Typer:
 @pytest.fixture
 def kube_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "250")  # rich tables: no wrapped cells to search
+    for console in (common.console, common.err_console):  # wide tables: no wrapped cells
+        monkeypatch.setattr(console, "width", 250)
     monkeypatch.setenv("HELM_CACHE_HOME", str(tmp_path / "helm-cache"))
     monkeypatch.setenv("HELM_CONFIG_HOME", str(tmp_path / "helm-config"))
     for name in ("MGCTL_GIT_SSH_KEY", "MGCTL_GIT_SSH_KEY_FILE"):
