@@ -90,7 +90,7 @@ def drill_postgres(
     if output == OutputFormat.json:
         _print_json(report.to_json())
     else:
-        console.print(format_report(report), highlight=False, markup=False)
+        console.print(format_report(report), highlight=False, markup=False, soft_wrap=True)
     if not (report.rpo_met and report.rto_met):
         err_console.print("[bold red]RPO/RTO target missed[/]")
         raise typer.Exit(EXIT_FINDINGS)
@@ -157,7 +157,7 @@ def status(
     if output == OutputFormat.json:
         _print_json(report.to_json())
     else:
-        console.print(format_status(report), highlight=False, markup=False)
+        console.print(format_status(report), highlight=False, markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -88,6 +88,8 @@ class DrillReport:
     rto_target_seconds: int
     rpo_max_seconds: float
     rpo_p50_seconds: float
+    archive_seconds: float
+    rpo_bound_seconds: float
     load_rows_per_second: float
     load_wal_bytes_per_second: float
     restore_seconds: float
@@ -100,7 +102,7 @@ class DrillReport:
 
     @property
     def rpo_met(self) -> bool:
-        return self.rpo_max_seconds <= self.rpo_target_seconds
+        return self.rpo_bound_seconds <= self.rpo_target_seconds
 
     @property
     def rto_met(self) -> bool:
@@ -278,7 +280,9 @@ def run_drill(
                 next_id += count
         last_wal = source.scalar("SELECT pg_walfile_name(pg_current_wal_lsn());")
         source.psql("SELECT pg_switch_wal();")
-        wait_until(lambda: _archived(source, last_wal), 120, f"WAL {last_wal} to be archived", 0.2)
+        archive_seconds = wait_until(
+            lambda: _archived(source, last_wal), 120, f"WAL {last_wal} to be archived", 0.1
+        )
         expected = [
             line
             for line in source.psql(_ROWS_SQL, db.database).splitlines()
@@ -293,6 +297,7 @@ def run_drill(
             raise DrillFailed(f"source has {after_in_source} rows after the target")
         database_bytes = int(source.scalar(f"SELECT pg_database_size('{db.database}');"))
         postgres_version = source.scalar("SHOW server_version;")
+        timeout_seconds = source.setting_seconds("archive_timeout")
         progress("source server stopped (the failure); restoring into a fresh data directory")
         source.stop("immediate")
 
@@ -354,6 +359,11 @@ def run_drill(
             rto_target_seconds=parse_duration(platform.backups.rto),
             rpo_max_seconds=round(max(exposures, default=0.0), 2),
             rpo_p50_seconds=round(percentile(exposures, 0.5), 2),
+            archive_seconds=round(archive_seconds, 2),
+            # with few writes a segment is only switched by archive_timeout, then uploaded
+            rpo_bound_seconds=round(
+                max(max(exposures, default=0.0), timeout_seconds + archive_seconds), 2
+            ),
             load_rows_per_second=round(load_rows / load_elapsed, 1),
             load_wal_bytes_per_second=round(wal_bytes / load_elapsed, 1),
             restore_seconds=round(restore_seconds, 2),
@@ -477,8 +487,10 @@ def format_report(report: DrillReport) -> str:
         f"  RPO (archive lag) max {report.rpo_max_seconds:.1f}s, median "
         f"{report.rpo_p50_seconds:.1f}s under {report.load_rows_per_second:,.0f} rows/s "
         f"({mb(report.load_wal_bytes_per_second)}/s WAL), archive_timeout "
-        f"{report.archive_timeout}; target {report.rpo_target_seconds}s: "
-        f"{verdict(report.rpo_met)}",
+        f"{report.archive_timeout}",
+        f"  RPO bound         {report.rpo_bound_seconds:.1f}s = archive_timeout + one segment "
+        f"upload ({report.archive_seconds:.1f}s), or the measured lag if larger; target "
+        f"{report.rpo_target_seconds}s: {verdict(report.rpo_met)}",
         f"  RTO               {report.rto_seconds:.1f}s = restore {report.restore_seconds:.1f}s "
         f"+ WAL replay and promote {report.replay_seconds:.1f}s; target "
         f"{report.rto_target_seconds}s: {verdict(report.rto_met)}",

@@ -192,6 +192,14 @@ class PostgresServer:
     def scalar(self, sql: str, database: str = "postgres") -> str:
         return self.psql(sql, database).splitlines()[-1] if sql else ""
 
+    def setting_seconds(self, name: str) -> float:
+        """A time setting in seconds (pg_settings gives value and unit: s, ms, min)."""
+        value, unit = self.scalar(
+            f"SELECT setting || ' ' || coalesce(unit, '') FROM pg_settings WHERE name = '{name}';"
+        ).split(" ")
+        factor = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "": 1.0}[unit]
+        return float(value) * factor
+
     def wait_promoted(self, timeout: float) -> float:
         """Wait until recovery finished and the server accepts writes; returns seconds waited."""
 

@@ -188,8 +188,8 @@ def build_plan(
                 "mgctl dr status -c platform.yaml --output json"
                 + (" --endpoint http://127.0.0.1:8333" if not offsite else ""),
             ],
-            f"databases[{db.name}]: lastBackupEnd is before {target_text} and lastWalTime is "
-            f"after it (catalog s3://{bucket}/{layout.catalog_prefix(db)})",
+            f"databases[{db.name}]: last_backup_end is before {target_text} and last_wal_time "
+            f"is after it (catalog s3://{bucket}/{layout.catalog_prefix(db)})",
         )
     )
     apps = [db.name, *services]
@@ -228,6 +228,9 @@ def build_plan(
             "The recovered cluster takes the same name so Services, Secrets and clients keep "
             f"working; it archives to serverName {new_server}, leaving the old catalog intact.",
             [
+                f"kubectl -n {ns} exec {db.name}-1 -c postgres -- psql -Atc "
+                '"SELECT pg_walfile_name(pg_switch_wal())"   # if the primary still runs: '
+                "archive the open WAL segment, then wait until dr status shows it",
                 f"kubectl -n {ns} get cluster {db.name} -o yaml > {db.name}-before-restore.yaml",
                 f"kubectl -n {ns} delete cluster {db.name} --wait=true",
             ],
