@@ -26,7 +26,8 @@ def test_serve_runs_until_sigterm(tmp_path: Path, jwks: JwksServer, key: Signing
     proc = subprocess.Popen(
         [sys.executable, "-m", "mg_auth", "serve", "--config", str(config),
          "--host", "127.0.0.1", "--port", str(port),
-         "--metrics-host", "127.0.0.1", "--metrics-port", str(metrics_port)],
+         "--metrics-host", "127.0.0.1", "--metrics-port", str(metrics_port),
+         "--shutdown-delay", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -50,13 +51,28 @@ def test_serve_runs_until_sigterm(tmp_path: Path, jwks: JwksServer, key: Signing
             assert response.headers["X-User-Id"] == "auth0|user-1"
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
             assert b'mg_auth_decisions_total{reason="allowed",status="200"} 1.0' in r.read()
-    finally:
         proc.send_signal(signal.SIGTERM)
+        # Draining: still answering, but no longer ready.
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503
+                break
+            assert time.monotonic() < deadline, "/readyz stayed 200 after SIGTERM"
+            time.sleep(0.02)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 0, stderr.decode()
     events = [json.loads(line) for line in stdout.decode().splitlines()]
     names = [e["event"] for e in events]
     assert names[0] == "started" and names[-1] == "stopped"
+    assert "decision" in names[names.index("draining") :]  # served while draining
     assert "jwks_fetch" in names and "decision" in names
     assert token.split(".")[2][:16] not in stdout.decode()
 

@@ -178,3 +178,42 @@ def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService
             assert 0.5 < time.monotonic() - started < 2.5
     finally:
         server.close()
+
+
+def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
+    def ok(request: Request) -> Response:
+        return Response(200)
+
+    async def start() -> asyncio.Server:
+        return await serve(ok, "127.0.0.1", 0, lambda exc: None, Limits(max_connections=2))
+
+    server = svc.call(start())
+    try:
+        port = server.sockets[0].getsockname()[1]
+        request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        first = socket.create_connection(("127.0.0.1", port), timeout=5)
+        second = socket.create_connection(("127.0.0.1", port), timeout=5)
+        for sock in (first, second):
+            sock.sendall(request)
+            assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as third:
+            try:
+                third.sendall(request)
+                assert third.recv(1024) == b""
+            except ConnectionResetError:
+                pass
+        first.close()  # frees a slot once the server has seen the close
+        deadline = time.monotonic() + 5
+        while True:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as fourth:
+                try:
+                    fourth.sendall(request)
+                    if fourth.recv(1024).startswith(b"HTTP/1.1 200 "):
+                        break
+                except ConnectionResetError:
+                    pass
+            assert time.monotonic() < deadline, "slot never freed"
+            time.sleep(0.05)
+        second.close()
+    finally:
+        server.close()

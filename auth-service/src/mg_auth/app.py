@@ -24,6 +24,9 @@ class Listen:
     port: int = 8080
     metrics_host: str = "0.0.0.0"
     metrics_port: int = 9100
+    # After SIGTERM: answer /readyz 503 but keep serving for this long, so Kubernetes takes
+    # the pod out of the Service before its connections close (no 500s during rollouts).
+    shutdown_delay_seconds: float = 3.0
 
 
 class AuthService:
@@ -94,6 +97,9 @@ async def run_until_signalled(config: Config, listen: Listen) -> None:
     await service.start(listen)
     try:
         await stop.wait()
+        service.endpoints.draining = True
+        service.log.event("draining", seconds=listen.shutdown_delay_seconds)
+        await asyncio.sleep(listen.shutdown_delay_seconds)
     finally:
         await service.stop()
 

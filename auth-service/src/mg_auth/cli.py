@@ -20,6 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", default=8080, type=int, help="verify port (default 8080)")
     serve.add_argument("--metrics-host", default="0.0.0.0", help="metrics listen address")
     serve.add_argument("--metrics-port", default=9100, type=int, help="metrics port (9100)")
+    serve.add_argument(
+        "--shutdown-delay", default=3.0, type=float,
+        help="seconds to keep serving after SIGTERM while /readyz reports 503 (default 3)",
+    )  # fmt: skip
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", required=True, type=Path, help="YAML config file")
     return parser
@@ -35,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         print(f"{args.config}: ok ({len(config.rules)} rules)")
         return 0
-    run(config, Listen(args.host, args.port, args.metrics_host, args.metrics_port))
+    listen = Listen(args.host, args.port, args.metrics_host, args.metrics_port, args.shutdown_delay)
+    run(config, listen)
     return 0
 
 

@@ -55,6 +55,7 @@ class Endpoints:
         self._log = log
         self._challenge = f'Bearer realm="{config.realm}"'
         self._invalid_challenge = f'Bearer realm="{config.realm}", error="invalid_token"'
+        self.draining = False
 
     # -- routing ------------------------------------------------------------------------
     def main(self, request: Request) -> Response | Awaitable[Response]:
@@ -86,6 +87,8 @@ class Endpoints:
         return Response(404, [NO_STORE])
 
     def readyz(self) -> Response:
+        if self.draining:
+            return Response(503, [NO_STORE, TEXT], b"shutting down\n")
         if self._jwks.usable():
             return Response(200, [NO_STORE, TEXT], b"ready\n")
         retry = str(self._jwks.retry_after_seconds())

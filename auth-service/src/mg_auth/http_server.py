@@ -57,6 +57,14 @@ class Limits:
     max_pipelined: int = 32
     request_timeout_seconds: float = 10.0
     keepalive_timeout_seconds: float = 120.0
+    max_connections: int = 4096
+
+
+class ConnectionCount:
+    """Open connections of one listening socket (event-loop thread only)."""
+
+    def __init__(self) -> None:
+        self.active = 0
 
 
 TIMEOUT_CHECK_FRACTION = 0.25
@@ -85,8 +93,11 @@ class HttpProtocol(asyncio.Protocol):
         limits: Limits,
         on_error: Callable[[BaseException], None],
         keep_headers: frozenset[bytes] | None = None,
+        connections: ConnectionCount | None = None,
     ) -> None:
         self._handler = handler
+        self._connections = connections or ConnectionCount()
+        self._counted = False
         self._keep_headers = keep_headers
         self._limits = limits
         self._on_error = on_error
@@ -107,6 +118,11 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- transport callbacks ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._connections.active >= self._limits.max_connections:
+            transport.close()  # over the limit: refuse before reading anything
+            return
+        self._connections.active += 1
+        self._counted = True
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self._transport = cast(asyncio.Transport, transport)
         self._parser = httptools.HttpRequestParser(self)
@@ -114,12 +130,17 @@ class HttpProtocol(asyncio.Protocol):
         self._schedule_check()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._counted:
+            self._connections.active -= 1
+            self._counted = False
         self._transport = None
         if self._timer is not None:
             self._timer.cancel()
         self._queue.clear()
 
     def data_received(self, data: bytes) -> None:
+        if self._parser is None:
+            return  # refused in connection_made
         try:
             self._parser.feed_data(data)
         except _Reject as exc:
@@ -294,8 +315,9 @@ async def serve(
     """Listen; `keep_headers` (lower-case names) limits which headers reach the handler."""
     loop = asyncio.get_running_loop()
     chosen = limits or Limits()
+    connections = ConnectionCount()
     return await loop.create_server(
-        lambda: HttpProtocol(handler, chosen, on_error, keep_headers),
+        lambda: HttpProtocol(handler, chosen, on_error, keep_headers, connections),
         host=host,
         port=port,
         reuse_address=True,
