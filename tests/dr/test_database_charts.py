@@ -67,7 +67,7 @@ def test_every_object_validates_against_the_pinned_schemas(
             assert registry.validate(manifest) == [], (path, manifest.kind)
             kinds.add(manifest.kind)
     expected = {"Cluster", "PodMonitor", "ObjectStore", "ScheduledBackup", "ExternalSecret"}
-    assert kinds == (expected | {"CronJob"} if which == "offsite" else expected)
+    assert kinds == (expected | {"CronJob", "NetworkPolicy"} if which == "offsite" else expected)
 
 
 def test_cluster_archives_through_the_plugin_with_config_values(example: Platform) -> None:
@@ -137,6 +137,11 @@ def test_offsite_adds_a_copy_job_and_a_recovery_object_store(offsite_platform: P
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["RCLONE_CONFIG_DST_ENDPOINT"] == OFFSITE["endpoint"]
     assert env["RCLONE_CONFIG_SRC_ENDPOINT"] == offsite_platform.object_store.s3_endpoint
+    policy = _find(files, "NetworkPolicy", f"{db.name}-offsite-copy")["spec"]
+    pod_labels = job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert {"protocol": "TCP", "port": 443} in policy["egress"][-1]["ports"]
+    assert {"protocol": "TCP", "port": 8333} in policy["egress"][1]["ports"]  # seaweedfs-s3
     # still exactly one WAL archiver
     cluster = _find(files, "Cluster", db.name)["spec"]
     assert [p for p in cluster["plugins"] if p.get("isWALArchiver")] == cluster["plugins"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlparse
 
 from mgctl.config import Platform
 from mgctl.config.data import Database, ObjectStore, S3Target
@@ -295,7 +296,7 @@ def offsite_copy(platform: Platform, db: Database, offsite: S3Target) -> dict[st
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": _meta(f"{db.name}-offsite-copy", db),
+        "metadata": {**_meta(f"{db.name}-offsite-copy", db), "labels": _copy_labels(db)},
         "spec": {
             "schedule": OFFSITE_SCHEDULE,
             "concurrencyPolicy": "Forbid",
@@ -306,7 +307,7 @@ def offsite_copy(platform: Platform, db: Database, offsite: S3Target) -> dict[st
                     "backoffLimit": 2,
                     "activeDeadlineSeconds": 3000,
                     "template": {
-                        "metadata": {"labels": _labels(db)},
+                        "metadata": {"labels": _copy_labels(db)},
                         "spec": {
                             "restartPolicy": "Never",
                             "securityContext": {
@@ -325,6 +326,77 @@ def offsite_copy(platform: Platform, db: Database, offsite: S3Target) -> dict[st
     }
 
 
+def _copy_labels(db: Database) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": f"{db.name}-offsite-copy",
+        "app.kubernetes.io/component": "backup",
+        "app.kubernetes.io/part-of": db.name,
+        "app.kubernetes.io/managed-by": "mgctl",
+    }
+
+
+def _port(url: str) -> int:
+    parsed = urlparse(url)
+    return parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def offsite_copy_network_policy(
+    platform: Platform, db: Database, offsite: S3Target
+) -> dict[str, Any]:
+    """The copy job talks to DNS, the primary object store and the off-site endpoint only."""
+    store = platform.object_store
+    egress: list[dict[str, Any]] = [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                    },
+                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                }
+            ],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }
+    ]
+    if store.type == "seaweedfs":
+        egress.append(
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "seaweedfs"}
+                        }
+                    }
+                ],
+                "ports": [{"protocol": "TCP", "port": _port(store.s3_endpoint)}],
+            }
+        )
+    else:
+        egress.append(
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                "ports": [{"protocol": "TCP", "port": _port(store.s3_endpoint)}],
+            }
+        )
+    egress.append(
+        {
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+            "ports": [{"protocol": "TCP", "port": _port(offsite.endpoint)}],
+        }
+    )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {**_meta(f"{db.name}-offsite-copy", db), "labels": _copy_labels(db)},
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": f"{db.name}-offsite-copy"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": egress,
+        },
+    }
+
+
 def render_database(platform: Platform, db: Database) -> FileMap:
     base = f"mg-deploy/databases/{db.name}"
     files: FileMap = {
@@ -337,7 +409,11 @@ def render_database(platform: Platform, db: Database) -> FileMap:
     offsite = platform.object_store.offsite
     if offsite is not None:
         files[f"{base}/offsite.yaml"] = to_yaml_documents(
-            [offsite_object_store(offsite, db), offsite_copy(platform, db, offsite)]
+            [
+                offsite_object_store(offsite, db),
+                offsite_copy(platform, db, offsite),
+                offsite_copy_network_policy(platform, db, offsite),
+            ]
         )
     return files
 
