@@ -61,6 +61,7 @@ def test_values_only_on_stdin_and_never_printed(
         assert base64.b64decode(repo["data"]["url"]).decode() == "git@github.com:mshykhov/"
 
         values = [*TOKENS.values(), private, *private.splitlines()[1:-1]]
+        values += [base64.b64encode(v.encode()).decode() for v in TOKENS.values()]
         # argv of every process started (what `ps` shows) carries no value
         for call in runner.calls:
             joined = " ".join(call.argv)
@@ -69,7 +70,10 @@ def test_values_only_on_stdin_and_never_printed(
         secret_stdin = [
             d for c in runner.calls for d in stdin_docs(c.stdin) if d.get("kind") == "Secret"
         ]
-        sent = {d["metadata"]["name"]: d["stringData"] for d in secret_stdin}
+        sent = {
+            d["metadata"]["name"]: {k: base64.b64decode(v).decode() for k, v in d["data"].items()}
+            for d in secret_stdin
+        }
         for env_name, token in TOKENS.items():
             env = env_name.removeprefix("MGCTL_DOPPLER_TOKEN_").lower()
             name = platform.project.environments[env].token_secret  # type: ignore[index]
@@ -149,24 +153,23 @@ def test_environment_wins_over_file_and_prompt(tmp_path: Path) -> None:
     assert resolver.value(DOPPLER) == "dp.st.from-env"
 
 
-def test_kubectl_failure_redacts_values() -> None:
+def test_kubectl_failure_redacts_values(platform: Platform) -> None:
     token = "dp.st.prd.must-not-leak-0123456789"
+    encoded = base64.b64encode(token.encode()).decode()
 
     def failing(argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
+        assert stdin is not None and encoded in stdin
         return subprocess.CompletedProcess(
-            list(argv), 1, "", f'Secret "x" is invalid: data[dopplerToken]: "{token}" bad'
+            list(argv), 1, "", f'Secret is invalid: data[dopplerToken]: "{encoded}" / "{token}"'
         )
 
+    secret = next(s for s in bootstrap_secrets(platform) if s.namespace == "external-secrets")
+    values = {"dopplerToken": token}
     kubectl = Kubectl("kubectl", runner=failing)
-    manifest = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "x"},
-        "stringData": {"dopplerToken": token},
-    }
     with pytest.raises(KubectlError) as err:
-        kubectl.apply([manifest], secrets=[token])
+        kubectl.apply([secret.manifest(values)], secrets=secret.redactions(values))
     assert token not in str(err.value)
+    assert encoded not in str(err.value)
     assert "***" in str(err.value)
     assert "(manifests on stdin)" in str(err.value)
 

@@ -10,6 +10,7 @@ Nothing here writes a value to disk, to argv or to the console.
 
 from __future__ import annotations
 
+import base64
 import getpass
 import os
 import stat
@@ -61,7 +62,7 @@ class BootstrapSecret:
         return sorted([*self.plain, *(v.key for v in self.values)])
 
     def manifest(self, values: Mapping[str, str]) -> dict[str, Any]:
-        """The Secret with its values; only ever sent to kubectl's stdin."""
+        """The Secret with its values (base64 `data`); only ever sent to kubectl's stdin."""
         data = dict(self.plain)
         for item in self.values:
             data[item.key] = values[item.key]
@@ -74,8 +75,16 @@ class BootstrapSecret:
                 "labels": {**MANAGED_BY, **self.labels},
             },
             "type": "Opaque",
-            "stringData": data,
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
         }
+
+    def redactions(self, values: Mapping[str, str]) -> list[str]:
+        """Every form a value takes on the way to the cluster, for scrubbing error messages."""
+        out = []
+        for item in self.values:
+            value = values[item.key]
+            out += [value, base64.b64encode(value.encode()).decode()]
+        return out
 
     def describe(self) -> str:
         sources = ", ".join(

@@ -247,7 +247,7 @@ class SecretsStep(Step):
     def apply(self, say: Say) -> None:
         for secret, _ in self.missing():
             values = {item.key: self.resolver.value(item) for item in secret.values}
-            self.kubectl.apply([secret.manifest(values)], secrets=list(values.values()))
+            self.kubectl.apply([secret.manifest(values)], secrets=secret.redactions(values))
             say(f"Secret {secret.namespace}/{secret.name} applied (keys {', '.join(secret.keys)})")
 
 
