@@ -45,6 +45,7 @@ def test_service_templates_are_one_line_includes_of_defined_templates() -> None:
     templates = sorted((LIBRARY_DIR / "service-templates").glob("*.yaml"))
     assert [t.name for t in templates] == [
         "certificate.yaml",
+        "configmap.yaml",
         "deployment.yaml",
         "external-secret.yaml",
         "hpa.yaml",

@@ -85,7 +85,12 @@ def test_every_service_gets_a_chart(platform) -> None:  # type: ignore[no-untype
     files = render_all(platform)
     for service in platform.services:
         base = f"mg-deploy/services/{service.name}"
-        for name in ("Chart.yaml", "values.yaml", "values.schema.json", "templates/deployment.yaml"):
+        for name in (
+            "Chart.yaml",
+            "values.yaml",
+            "values.schema.json",
+            "templates/deployment.yaml",
+        ):
             assert f"{base}/{name}" in files
     assert "mg-deploy/_library/Chart.yaml" in files
     assert not any("service-templates" in path for path in files)

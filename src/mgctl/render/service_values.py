@@ -7,6 +7,7 @@ from typing import Any
 
 from mgctl.config.platform import Platform
 from mgctl.config.services import Probe, Resources, Service
+from mgctl.render.auth_service_config import AUTH_SERVICE, auth_service_values
 
 DATABASE_NAMESPACE = "databases"
 KAFKA_NAMESPACE = "kafka"
@@ -181,4 +182,6 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
         "sidecars": _sidecars(service),
         "ingress": _ingress(service),
     }
+    if service.name == AUTH_SERVICE:
+        values.update(auth_service_values(platform))
     return values

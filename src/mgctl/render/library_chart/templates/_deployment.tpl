@@ -23,6 +23,9 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 {{- if $reload }}
 {{- $_ := set $podAnnotations "checksum/external-secret" (include "mg.externalSecret.spec" . | trim | sha256sum) }}
 {{- end }}
+{{- with $v.configFiles }}
+{{- $_ := set $podAnnotations "checksum/config" (toYaml . | sha256sum) }}
+{{- end }}
 {{- $podAnnotations = mustMergeOverwrite $podAnnotations (deepCopy ($v.podAnnotations | default dict)) }}
 
 {{- /* SPRING_PROFILES_ACTIVE: default "kubernetes"; an explicit empty springProfile omits it,
@@ -52,6 +55,10 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 {{- if $tmpEnabled }}
 {{- $volumeMounts = append $volumeMounts (dict "name" "tmp" "mountPath" "/tmp") }}
 {{- $volumes = append $volumes (dict "name" "tmp" "emptyDir" (dict "sizeLimit" ($tmpDir.sizeLimit | default "100Mi"))) }}
+{{- end }}
+{{- if $v.configFiles }}
+{{- $volumeMounts = append $volumeMounts (dict "name" "config" "mountPath" (include "mg.configMountPath" .) "readOnly" true) }}
+{{- $volumes = append $volumes (dict "name" "config" "configMap" (dict "name" (include "mg.configMap.name" .))) }}
 {{- end }}
 {{- $volumes = concat $volumes ($v.volumes | default list) }}
 
