@@ -118,3 +118,23 @@ def test_missing_secret_with_yes_fails_naming_variable(
     assert code == 1
     assert "MGCTL_DOPPLER_TOKEN_DEVELOPMENT" in out
     assert not [r for r in cluster.mutating_requests() if "/secrets/" in r.path]
+
+
+def test_dry_run_json_plan(kube_env: Path, platform: Platform, states: States) -> None:
+    import json
+
+    cluster = FakeCluster()
+    states.load(cluster, "argocd")
+    with FakeApiServer(cluster) as server:
+        code, out = invoke(
+            server.kubeconfig(kube_env / "kubeconfig"), "--dry-run", "--output", "json"
+        )
+    assert code == 0, out
+    plan = json.loads(out)
+    assert [(s["key"], s["state"].split(":")[0]) for s in plan["steps"]] == [
+        ("namespaces", "done"), ("crds", "done"), ("secrets", "done"), ("argocd", "done"),
+        ("root-app", "to do"), ("wait", "to do"),
+    ]  # fmt: skip
+    helm = plan["steps"][3]["commands"][0]["argv"]
+    assert helm[1:4] == ["upgrade", "--install", "argocd"]
+    assert cluster.mutating_requests() == []
