@@ -84,6 +84,33 @@ def test_database_without_backups_fails(drilled: Drilled, example: Platform) -> 
     assert engine["ok"] is True
 
 
+def test_offsite_catalog_is_read_from_the_offsite_target(drilled: Drilled, tmp_path: Path) -> None:
+    """Point objectStore.offsite at the drill's store: --offsite reads that bucket and endpoint."""
+    offsite = {
+        "endpoint": drilled.seaweedfs.endpoint,
+        "bucket": "db-backups",
+        "accessKeyKey": "OFFSITE_KEY",
+        "secretKeyKey": "OFFSITE_SECRET",
+    }
+    config = write_platform(
+        tmp_path, {"objectStore": {"type": "seaweedfs", "offsite": offsite}}, only_first_db=True
+    )
+    creds = drilled.seaweedfs.credentials
+    result = CliRunner().invoke(
+        dr_app,
+        ["status", "-c", str(config), "--offsite", "--output", "json"],
+        env={"AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key},
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["endpoint"] == drilled.seaweedfs.endpoint
+    assert data["databases"][0]["last_backup_id"] == drilled.report["backup_id"]
+    missing = CliRunner().invoke(
+        dr_app, ["status", "-c", str(write_platform(tmp_path)), "--offsite"]
+    )
+    assert missing.exit_code == 2 and "objectStore.offsite is not configured" in missing.output
+
+
 def test_wrong_credentials_are_reported(drilled: Drilled, tmp_path: Path) -> None:
     config = write_platform(tmp_path, only_first_db=True)
     result = CliRunner().invoke(

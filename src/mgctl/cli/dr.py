@@ -111,6 +111,9 @@ def status(
     at: str | None = typer.Option(
         None, "--at", help="Evaluate the targets as of this ISO time instead of now."
     ),
+    offsite: bool = typer.Option(
+        False, "--offsite", help="Check the off-site copy (objectStore.offsite) instead."
+    ),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
 ) -> None:
     """Last base backup, last archived WAL and RPO compliance per database from the barman
@@ -128,12 +131,21 @@ def status(
     from mgctl.tools.binaries import ToolNotFound, find
 
     platform = load_or_exit(config)
+    store_cfg = platform.object_store
+    target = store_cfg.offsite
+    if offsite and target is None:
+        err_console.print("[bold red]error:[/] --offsite: objectStore.offsite is not configured")
+        raise typer.Exit(EXIT_USAGE)
+    keys = (
+        (target.access_key_key, target.secret_key_key)
+        if offsite and target
+        else (store_cfg.access_key_key, store_cfg.secret_key_key)
+    )
     access, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not access or not secret:
         err_console.print(
             "[bold red]error:[/] set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the object "
-            "store's keys (Doppler: "
-            f"{platform.object_store.access_key_key}/{platform.object_store.secret_key_key})"
+            f"store's keys (Doppler: {keys[0]}/{keys[1]})"
         )
         raise typer.Exit(EXIT_USAGE)
     try:
@@ -141,12 +153,15 @@ def status(
     except ValueError as exc:
         err_console.print(f"[bold red]error:[/] --at: {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
-    url = endpoint or platform.object_store.s3_endpoint
-    store = S3Store(url, S3Credentials(access, secret), platform.object_store.region)
+    if offsite and target:
+        url, region, bucket = endpoint or target.endpoint, target.region, target.bucket
+    else:
+        url, region, bucket = endpoint or store_cfg.s3_endpoint, store_cfg.region, None
+    store = S3Store(url, S3Credentials(access, secret), region)
     report = StatusReport(
         at=now.isoformat(timespec="seconds"),
         endpoint=url,
-        databases=database_status(platform, store, now),
+        databases=database_status(platform, store, now, bucket),
     )
     if kubeconfig is not None:
         try:

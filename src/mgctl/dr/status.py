@@ -98,8 +98,11 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round((now - then).total_seconds(), 1)
 
 
-def database_status(platform: Platform, store: S3Store, now: datetime) -> list[DatabaseStatus]:
-    bucket = platform.object_store.buckets.databases
+def database_status(
+    platform: Platform, store: S3Store, now: datetime, bucket: str | None = None
+) -> list[DatabaseStatus]:
+    """`bucket` defaults to objectStore.buckets.databases (the off-site bucket for --offsite)."""
+    bucket = bucket or platform.object_store.buckets.databases
     rpo = parse_duration(platform.backups.rpo)
     results: list[DatabaseStatus] = []
     for db in platform.databases:
