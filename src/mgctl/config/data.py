@@ -75,6 +75,7 @@ class Buckets(Model):
     velero: str = "velero-backups"
     databases: str = "db-backups"
     loki: str = "loki-chunks"
+    longhorn: str = "longhorn-backups"
 
 
 class ObjectStore(Model):

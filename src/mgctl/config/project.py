@@ -65,6 +65,11 @@ class GitRepositories(Model):
     deploy_key_secret: Name = Field(
         default="mg-repos-ssh", description="Argo CD repo-creds Secret (created by bootstrap)"
     )
+    deploy_key_doppler_key: EnvName | None = Field(
+        default=None,
+        description="Doppler key holding the deploy key; set it to let ESO own the repo-creds "
+        "Secret instead of bootstrap",
+    )
 
 
 class Registry(Model):

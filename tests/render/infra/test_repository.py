@@ -176,7 +176,7 @@ def test_cluster_issuers(files: FileMap, platform: Platform) -> None:
 def test_longhorn_backup_target_and_replicas(files: FileMap, platform: Platform) -> None:
     values = yaml.safe_load(files[f"{R}/base/longhorn/values.yaml"])
     store = values["defaultBackupStore"]
-    assert store["backupTarget"].startswith("s3://velero-backups@")
+    assert store["backupTarget"] == "s3://longhorn-backups@us-east-1/"
     assert store["backupTargetCredentialSecret"] == "longhorn-backup-s3"
     assert values["persistence"]["defaultClassReplicaCount"] == platform.cluster.storage_replicas
     (secret,) = docs(files, "base/longhorn-secrets/manifests/external-secrets.yaml")

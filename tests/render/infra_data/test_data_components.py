@@ -250,6 +250,7 @@ def test_seaweedfs_buckets_and_credentials(example: Platform) -> None:
         "velero-backups",
         "db-backups",
         "loki-chunks",
+        "longhorn-backups",
     ]
     assert s3["enableAuth"] is True
     assert s3["existingConfigSecret"] == seaweedfs.S3_CONFIG_SECRET

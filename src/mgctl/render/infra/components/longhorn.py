@@ -1,7 +1,7 @@
 """Longhorn block storage: the default StorageClass and the S3 backup target.
 
-Backups go to the object store (`objectStore.s3_endpoint`) under the velero bucket's
-`longhorn/` prefix, with credentials synced from Doppler by ESO (`longhorn-secrets`, one wave
+Backups go to the object store (`objectStore.s3_endpoint`), bucket `objectStore.buckets.longhorn`,
+with credentials synced from Doppler by ESO (`longhorn-secrets`, one wave
 before the chart).
 """
 
@@ -32,7 +32,7 @@ PRIVILEGED_REASON = (
 
 def backup_target(platform: Platform) -> str:
     store = platform.object_store
-    return f"s3://{store.buckets.velero}@{store.region}/longhorn/"
+    return f"s3://{store.buckets.longhorn}@{store.region}/"
 
 
 def backup_credentials(platform: Platform) -> dict[str, Any]:

@@ -115,7 +115,12 @@ def _pvc(size: str, storage_class: str) -> dict[str, str]:
 def values(platform: Platform) -> dict[str, Any]:
     store = platform.object_store
     sc = platform.cluster.storage_class
-    buckets = [store.buckets.velero, store.buckets.databases, store.buckets.loki]
+    buckets = [
+        store.buckets.velero,
+        store.buckets.databases,
+        store.buckets.loki,
+        store.buckets.longhorn,
+    ]
     return {
         "master": {
             "replicas": 1,

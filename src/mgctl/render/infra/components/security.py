@@ -159,7 +159,7 @@ def registry_pull_secret(platform: Platform, namespace: str) -> dict[str, Any]:
 def deploy_key_doppler_key(platform: Platform) -> str | None:
     """The Doppler key holding Argo CD's deploy key, when the team keeps it there
     (`git.deployKeyDopplerKey`); None: the bootstrap-created Secret is the only copy."""
-    key = getattr(platform.git, "deploy_key_doppler_key", None)
+    key = platform.git.deploy_key_doppler_key
     return str(key) if key else None
 
 
