@@ -80,6 +80,8 @@ def test_velero_backup_is_picked_by_time(
     velero = next(s for s in plan.steps if s.title.startswith("Restore the services"))
     assert "--from-backup velero-daily-full-20261125030000" in velero.commands[0]
     assert "--include-namespaces engine" in velero.commands[0]
+    assert velero.commands[0].startswith("velero restore create postgres-engine-202611261145 ")
+    assert velero.check.startswith("velero restore describe postgres-engine-202611261145")
     backup_step = next(s for s in plan.steps if s.title.startswith("Take a base backup"))
     backup = yaml.safe_load(backup_step.commands[0].split("\n", 1)[1].rsplit("EOF", 1)[0])
     _valid(backup, registry)

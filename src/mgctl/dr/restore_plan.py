@@ -216,8 +216,8 @@ def build_plan(
                 "Nothing may write to the old cluster while it is replaced.",
                 [f"kubectl -n {q(s)} scale deployment/{q(s)} --replicas=0" for s in services],
                 " && ".join(
-                    f'test -z "$(kubectl -n {q(s)} get pods -l app.kubernetes.io/name={q(s)} '
-                    '-o name)"'
+                    f'test -z "$(kubectl -n {q(s)} get deployment {q(s)} '
+                    "-o jsonpath='{.status.replicas}')\""
                     for s in services
                 ),
             )
@@ -263,7 +263,6 @@ def build_plan(
             f"at or just after {target_text}; your own newest-row query shows the expected state",
         )
     )
-    stamp_now = "$(date -u +%Y%m%d%H%M)"
     plan.steps.append(
         Step(
             "Take a base backup of the new timeline",
@@ -274,6 +273,7 @@ def build_plan(
         )
     )
     velero_cmds: list[str] = []
+    restore_name = f"{db.name}-{stamp}"
     target_namespaces = services
     if target_namespaces:
         chosen = (
@@ -300,7 +300,7 @@ def build_plan(
                 else f"--from-schedule {q(_velero_schedule_name(schedule.name))}"
             )
             velero_cmds.append(
-                f"velero restore create {db.name}-{schedule.name}-{stamp_now} {source_flag} "
+                f"velero restore create {restore_name} {source_flag} "
                 f"--include-namespaces {','.join(covered)} --existing-resource-policy=update "
                 "--wait"
             )
@@ -318,7 +318,7 @@ def build_plan(
                     "pass --kubeconfig to pick the newest one before the target."
                 ),
                 velero_cmds or ["# no Velero schedule covers these namespaces"],
-                "velero restore describe <the restore above> shows Phase: Completed with 0 errors",
+                f"velero restore describe {restore_name}   # Phase: Completed, Errors: 0",
             )
         )
     plan.steps.append(
