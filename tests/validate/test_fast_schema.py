@@ -94,3 +94,12 @@ def test_recursive_references_compile() -> None:
     )
     assert check({"children": [{"children": []}]})
     assert not check({"children": [{"children": [], "x": 1}]})
+
+
+def test_unknown_keywords_in_lazily_compiled_properties_refuse_at_first_use() -> None:
+    check = Compiler(lambda ref: {}).compile(
+        {"type": "object", "properties": {"a": {"patternProperties": {"^x": {}}}}}
+    )
+    assert check({"b": 1})  # property `a` never compiled
+    with pytest.raises(Unsupported, match="patternProperties"):
+        check({"a": {}})

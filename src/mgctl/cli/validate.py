@@ -25,7 +25,7 @@ def validate(
     schemas: list[Path] | None = typer.Option(
         None,
         "--schemas",
-        help=f"CRD schema dir (repeatable). Default: ${'{'}MGCTL_SCHEMAS{'}'} or "
+        help="CRD schema dir (repeatable). Default: $MGCTL_SCHEMAS or "
         f"{default_schema_dir()}, filled by `mgctl schemas fetch`.",
     ),
     kube_version: str | None = typer.Option(

@@ -8,11 +8,14 @@ time an object of that kind is validated.
 
 What the scan finds per file (group, kind and character span of each CRD document) is cached in
 `~/.cache/mgctl/crd-index.json` (or `$XDG_CACHE_HOME`), keyed by path, size and mtime, so later
-runs only stat the files.
+runs only stat the files. The converted schemas of each CRD document are cached as JSON in
+`~/.cache/mgctl/crd-schemas/` (keyed by file, stamp, span and the conversion code), so a kind's
+schema costs a JSON load instead of a YAML parse after the first run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -23,20 +26,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mgctl.validate import crd_schema
+from mgctl.validate.crd_schema import strict_json_schema
 from mgctl.validate.manifests import ManifestError, load_yaml_documents
 
 _DOCUMENT_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.M)
 _CRD_KIND = re.compile(r"^kind:[ \t]*['\"]?CustomResourceDefinition['\"]?[ \t]*$", re.M)
 _VERSIONS_KEY = re.compile(r"^  versions:[ \t]*$", re.M)
+# Cached converted schemas are only reused by the same conversion code.
+_CONVERSION_ID = hashlib.sha1(
+    Path(crd_schema.__file__).read_bytes(), usedforsecurity=False
+).hexdigest()[:12]
 
 
 @dataclass
 class CrdSource:
-    """One CRD document: its file and character span there, or (once parsed) its body."""
+    """One CRD document: its file, character span and file stamp, or (once parsed) its body."""
 
     file: Path
     span: tuple[int, int] | None
     body: dict[str, Any] | None = None
+    stamp: tuple[int, int] | None = None  # size, mtime_ns of the file when indexed
 
     def load(self) -> dict[str, Any]:
         if self.body is None:
@@ -49,6 +59,34 @@ class CrdSource:
             self.body = body
         return self.body
 
+    def served_schemas(self, cache_dir: Path | None) -> dict[str, dict[str, Any]]:
+        """version -> strict JSON Schema (see crd_schema) of each served version; from the cache
+        when this exact file content was converted before."""
+        cached = self._cache_path(cache_dir)
+        if cached is not None:
+            try:
+                loaded: dict[str, dict[str, Any]] = json.loads(cached.read_text(encoding="utf-8"))
+                return loaded
+            except (OSError, ValueError):
+                pass
+        schemas = {}
+        for version in (self.load().get("spec") or {}).get("versions") or []:
+            if version.get("served", True):
+                openapi = (version.get("schema") or {}).get("openAPIV3Schema") or {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": True,
+                }
+                schemas[str(version.get("name"))] = strict_json_schema(openapi)
+        if cached is not None:
+            _write_atomic(cached, json.dumps(schemas))
+        return schemas
+
+    def _cache_path(self, cache_dir: Path | None) -> Path | None:
+        if cache_dir is None or self.span is None or self.stamp is None:
+            return None
+        key = f"{_CONVERSION_ID}|{self.file}|{self.stamp}|{self.span}"
+        return cache_dir / f"{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()}.json"
+
 
 @dataclass
 class CrdDefinition:
@@ -57,35 +95,49 @@ class CrdDefinition:
     group: str
     kind: str
     sources: list[CrdSource] = field(default_factory=list)
-    _versions: dict[str, dict[str, Any]] | None = None
+    cache_dir: Path | None = None
+    _schemas: dict[str, dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_source(self, source: CrdSource) -> None:
         with self._lock:
             self.sources.append(source)
-            self._versions = None
+            self._schemas = None
 
-    def versions(self) -> dict[str, dict[str, Any]]:
-        """version name -> the CRD's `spec.versions[]` entry, for every served version."""
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """served version name -> strict JSON Schema of the custom resource."""
         with self._lock:
-            if self._versions is None:
+            if self._schemas is None:
                 merged: dict[str, dict[str, Any]] = {}
                 for source in self.sources:
-                    spec = source.load().get("spec") or {}
-                    for version in spec.get("versions") or []:
-                        name = str(version.get("name"))
-                        if version.get("served", True) and name not in merged:
-                            merged[name] = version
-                self._versions = merged
-            return self._versions
+                    for name, schema in source.served_schemas(self.cache_dir).items():
+                        merged.setdefault(name, schema)
+                self._schemas = merged
+            return self._schemas
+
+    def versions(self) -> list[str]:
+        return list(self.schemas())
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs speed
 
 
 Entry = tuple[str, str, int, int]  # group, kind, start, end of the document in the file
 
 
+def cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "mgctl"
+
+
 def cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mgctl" / "crd-index.json"
+    return cache_root() / "crd-index.json"
 
 
 class CrdIndex:
@@ -95,6 +147,7 @@ class CrdIndex:
         self._definitions: dict[tuple[str, str], CrdDefinition] = {}
         self.files: list[Path] = []
         self._cache_path = cache_file() if use_cache else None
+        self._schema_cache = cache_root() / "crd-schemas" if use_cache else None
         self._cache = self._read_cache()
         self._cache_dirty = False
         for directory in dirs:
@@ -120,7 +173,7 @@ class CrdIndex:
             self.files.append(path)
         for group, kind, start, end in entries:
             self._definition(str(group), str(kind)).add_source(
-                CrdSource(path, (int(start), int(end)))
+                CrdSource(path, (int(start), int(end)), stamp=(stamp[0], stamp[1]))
             )
 
     def add_body(self, body: dict[str, Any], origin: str) -> None:
@@ -141,20 +194,13 @@ class CrdIndex:
         return data if isinstance(data, dict) else {}
 
     def _write_cache(self) -> None:
-        if self._cache_path is None or not self._cache_dirty:
-            return
-        try:
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._cache_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self._cache), encoding="utf-8")
-            tmp.replace(self._cache_path)
-        except OSError:
-            pass  # a read-only home only costs speed
+        if self._cache_path is not None and self._cache_dirty:
+            _write_atomic(self._cache_path, json.dumps(self._cache))
 
     def _definition(self, group: str, kind: str) -> CrdDefinition:
         key = (group, kind)
         if key not in self._definitions:
-            self._definitions[key] = CrdDefinition(group, kind)
+            self._definitions[key] = CrdDefinition(group, kind, cache_dir=self._schema_cache)
         return self._definitions[key]
 
     def get(self, group: str, kind: str) -> CrdDefinition | None:

@@ -4,7 +4,8 @@
 costs ~10 ms per object. Almost every object is valid, so `compile_schema` turns a schema into
 nested closures that only answer "valid?" (several times faster); callers run `jsonschema` only
 on objects this rejects, to get its precise error messages. Keywords outside the supported set
-raise `Unsupported`, and the caller then uses `jsonschema` alone: the check never guesses.
+raise `Unsupported` (when compiled, or, for lazily compiled properties, when first used), and
+the caller then uses `jsonschema` alone: the check never guesses.
 """
 
 from __future__ import annotations
@@ -138,6 +139,19 @@ class Compiler:
             return checks[0]
         return lambda v: all(check(v) for check in checks)
 
+    def lazy(self, schema: Any) -> Check:
+        """A check compiled on its first use: objects use a small part of large CRD schemas
+        (one provider of dozens), so most sub-schemas are never compiled. A keyword outside
+        the supported set then raises Unsupported during the check, not here."""
+        compiled: list[Check] = []
+
+        def check(value: Any) -> bool:
+            if not compiled:
+                compiled.append(self.compile(schema))
+            return compiled[0](value)
+
+        return check
+
     def _ref(self, ref: str) -> Check:
         existing = self._refs.get(ref)
         if existing is not None:
@@ -155,7 +169,9 @@ class Compiler:
 
     def _object_checks(self, schema: dict[str, Any]) -> list[Check]:
         checks: list[Check] = []
-        properties = {k: self.compile(s) for k, s in (schema.get("properties") or {}).items()}
+        properties: dict[str, Check] = {
+            k: self.lazy(s) for k, s in (schema.get("properties") or {}).items()
+        }
         additional = schema.get("additionalProperties", True)
         extra = self.compile(additional)
         required = list(schema.get("required") or [])

@@ -144,8 +144,8 @@ def _object_problem(doc: Any) -> str:
 
 
 def _manifest(doc: dict[str, Any], source: str, index: int) -> Manifest:
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    assert isinstance(metadata, dict)
+    raw_metadata = doc.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     name = metadata.get("name") or metadata.get("generateName") or ""
     namespace = metadata.get("namespace")
     return Manifest(

@@ -36,6 +36,11 @@ def check_manifests(manifests: Sequence[Manifest], default_namespace: str | None
     return findings
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (rendered YAML may hold anything)."""
+    return value if isinstance(value, dict) else {}
+
+
 # -- images ------------------------------------------------------------------------------
 def image_problem(image: str) -> str:
     """Why an image reference is not pinned, or "" when it is (tag other than latest, or digest)."""
@@ -72,11 +77,9 @@ def image_tags(template: PodTemplate) -> list[Finding]:
 def resources(template: PodTemplate) -> list[Finding]:
     findings = []
     for c in containers(template, ("containers", "initContainers")):
-        block = c.body.get("resources") if isinstance(c.body.get("resources"), dict) else {}
-        assert isinstance(block, dict)
+        block = mapping(c.body.get("resources"))
         for section in ("requests", "limits"):
-            values = block.get(section) if isinstance(block.get(section), dict) else {}
-            assert isinstance(values, dict)
+            values = mapping(block.get(section))
             missing = [r for r in ("cpu", "memory") if values.get(r) in (None, "", 0, "0")]
             if missing:
                 findings.append(
@@ -151,8 +154,7 @@ def network_policy_coverage(
     policies: dict[str | None, list[Any]] = {}
     for m in manifests:
         if m.kind == "NetworkPolicy" and m.group == "networking.k8s.io":
-            spec = m.body.get("spec") if isinstance(m.body.get("spec"), dict) else {}
-            assert isinstance(spec, dict)
+            spec = mapping(m.body.get("spec"))
             policies.setdefault(m.namespace or default_namespace, []).append(
                 spec.get("podSelector")
             )

@@ -23,7 +23,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
 from mgctl.validate.crd_index import CrdIndex
-from mgctl.validate.crd_schema import prune_nulls, strict_json_schema
+from mgctl.validate.crd_schema import prune_nulls
 from mgctl.validate.fast_schema import Check, Compiler, Unsupported
 from mgctl.validate.manifests import Finding, Manifest, json_path
 
@@ -153,14 +153,10 @@ class SchemaRegistry:
         definition = self.crds.get(group, kind) if group else None
         if definition is None:
             return None
-        served = definition.versions().get(version)
+        served = definition.schemas().get(version)
         if served is None:
             return None
-        openapi = (served.get("schema") or {}).get("openAPIV3Schema") or {
-            "type": "object",
-            "x-kubernetes-preserve-unknown-fields": True,
-        }
-        return Draft202012Validator(strict_json_schema(openapi), registry=self._registry)
+        return Draft202012Validator(served, registry=self._registry)
 
     def served_versions(self, group: str, kind: str) -> list[str]:
         """apiVersions under which `kind` is served (for hints)."""
@@ -177,11 +173,21 @@ class SchemaRegistry:
             return [self._not_served(manifest)]
         builtin = self.is_builtin(manifest.api_version, manifest.kind)
         instance = manifest.body if builtin else prune_nulls(manifest.body)
-        fast = self._fast.get((manifest.api_version, manifest.kind))
-        if fast is not None and fast(instance):
+        if self._fast_accepts((manifest.api_version, manifest.kind), instance):
             return []
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
         return [self._finding(manifest, error) for error in errors]
+
+    def _fast_accepts(self, key: tuple[str, str], instance: Any) -> bool:
+        fast = self._fast.get(key)
+        if fast is None:
+            return False
+        try:
+            return fast(instance)
+        except Unsupported:
+            with self._lock:
+                self._fast[key] = None  # jsonschema alone for this kind from now on
+            return False
 
     def _not_served(self, manifest: Manifest) -> Finding:
         message = (
