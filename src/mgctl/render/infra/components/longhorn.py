@@ -78,9 +78,16 @@ def values(platform: Platform) -> dict[str, Any]:
     }
 
 
+BACKUP_GROUP = "mgctl-backup"
+
+
 def recurring_backup() -> dict[str, Any]:
-    """A backup target alone backs nothing up: every volume (group `default`) gets a daily,
-    incremental block-level backup; the last BACKUP_RETAIN are kept."""
+    """Daily incremental block-level backups (last BACKUP_RETAIN kept) for volumes that opt in
+    with the label `recurring-job-group.longhorn.io/mgctl-backup: enabled`.
+
+    Not the `default` group: that would back the object store's own volume up into itself and
+    duplicate what Velero's Kopia file-system backup and the databases' Barman backups already
+    keep. Opt-in suits a volume that needs fast whole-volume restores."""
     return {
         "apiVersion": "longhorn.io/v1beta2",
         "kind": "RecurringJob",
@@ -91,7 +98,7 @@ def recurring_backup() -> dict[str, Any]:
             "cron": BACKUP_CRON,
             "retain": BACKUP_RETAIN,
             "concurrency": 1,
-            "groups": ["default"],
+            "groups": [BACKUP_GROUP],
             "labels": {},
         },
     }
