@@ -25,10 +25,17 @@ from mgctl.cluster.waiting import APPLICATIONS, Waiter
 
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
 PSS_PREFIX = "pod-security.kubernetes.io/"
-CRD_FIELDS = (
+_CRD_FIELDS = (
+    '{{define "crd"}}crd {{.metadata.name}}{{"\\n"}}'
     '{{range .spec.versions}}{{if .served}}served {{.name}}{{"\\n"}}{{end}}{{end}}'
     '{{range .status.conditions}}{{if eq .type "Established"}}Established {{.status}} '
-    '{{.message}}{{"\\n"}}{{end}}{{end}}exists{{"\\n"}}'
+    '{{.message}}{{"\\n"}}{{end}}{{end}}{{end}}'
+)
+# one kubectl call for all CRDs, only the fields needed (each object is megabytes of schema);
+# kubectl returns a List for several names and the object itself for one
+CRD_FIELDS = (
+    _CRD_FIELDS + '{{if .items}}{{range .items}}{{template "crd" .}}{{end}}'
+    '{{else}}{{template "crd" .}}{{end}}'
 )
 Say = Callable[[str], None]
 
@@ -141,28 +148,42 @@ class CrdsStep(Step):
             for c in self.crds
         ]
         wait = PlannedCommand(
-            tuple(self.kubectl.argv("get", CRDS, *[c.name for c in self.crds], "-o", "json")),
+            tuple(self.kubectl.argv(*self._read_args())),
             note=f"poll every {self.interval:.0f}s until each is Established "
             f"(timeout {self.timeout:.0f}s)",
         )
         stdin = f"{len(self.crds)} CRDs from {', '.join(sources)}"
         return self._plan([_apply_cmd(self.kubectl, stdin), wait], objects)
 
+    def _read_args(self) -> list[str]:
+        names = [c.name for c in self.crds]
+        return ["get", CRDS, *names, "--ignore-not-found", "-o", f"go-template={CRD_FIELDS}"]
+
+    def _live(self) -> dict[str, tuple[set[str], str]]:
+        """CRD name -> (served versions, 'STATUS message' of Established) for existing CRDs."""
+        out = self.kubectl.run(*self._read_args())
+        live: dict[str, tuple[set[str], str]] = {}
+        current = ""
+        for line in out.splitlines():
+            word, _, rest = line.partition(" ")
+            if word == "crd":
+                current = rest
+                live[current] = (set(), "")
+            elif word == "served" and current:
+                live[current][0].add(rest)
+            elif word == "Established" and current:
+                live[current] = (live[current][0], rest)
+        return live
+
     def _states(self) -> dict[str, str]:
         """CRD name -> '' when established with every wanted version, else why not."""
+        live = self._live()
         states: dict[str, str] = {}
         for crd in self.crds:
-            # only the fields needed: the full object is megabytes of schema
-            out = self.kubectl.run(
-                "get", CRDS, crd.name, "--ignore-not-found", "-o", f"go-template={CRD_FIELDS}"
-            )
-            if not out.strip():
+            if crd.name not in live:
                 states[crd.name] = "missing"
                 continue
-            served = {line[7:] for line in out.splitlines() if line.startswith("served ")}
-            established = next(
-                (line[12:] for line in out.splitlines() if line.startswith("Established ")), ""
-            )
+            served, established = live[crd.name]
             status, _, message = established.partition(" ")
             if status != "True":
                 states[crd.name] = f"not Established ({message or 'no condition yet'})"
