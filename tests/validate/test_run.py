@@ -195,3 +195,13 @@ def test_kubernetes_version_comes_from_the_config(tmp_path: Path, crd_dir: Path)
     )
     assert report.kubernetes_version == "1.36"
     assert report.errors == []
+
+
+def test_cli_invalid_config_is_a_usage_error(tmp_path: Path, crd_dir: Path) -> None:
+    deploy = clean_tree(tmp_path / "out") / "mg-deploy"
+    config = write(tmp_path / "platform.yaml", "project:\n  kubernetesVersion: '1.20'\n")
+    result = runner.invoke(
+        app, ["validate", str(deploy), "--schemas", str(crd_dir), "-c", str(config)]
+    )
+    assert result.exit_code == 2
+    assert "kubernetesVersion" in result.output
