@@ -177,3 +177,42 @@ def test_cron_rejects_nonsense() -> None:
         max_interval_seconds("0 0 25 * * *")
     with pytest.raises(ValueError, match="5- or 6-field"):
         max_interval_seconds("daily")
+
+
+def test_velero_through_kubectl_and_a_kubeconfig(
+    drilled: Drilled, tmp_path: Path, velero_backups: Any
+) -> None:
+    """The real kubectl reads backups.velero.io from an API server (the cluster tests' fake one,
+    serving the pinned Velero CRD and the recorded backups)."""
+    from cluster.fakeapi import FakeApiServer, FakeCluster
+
+    from .conftest import CRDS
+
+    cluster = FakeCluster()
+    cluster.add_file(CRDS / "velero" / "v1.18.1" / "velero.io_backups.yaml")
+    cluster.add_yaml(json.dumps(velero_backups))
+    config = write_platform(tmp_path, only_first_db=True)
+    with FakeApiServer(cluster) as server:
+        kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
+        code, data, output = _status(
+            drilled, config, "--kubeconfig", str(kubeconfig), "--at", "2026-11-26T12:30:00Z",
+            "--output", "json",
+        )  # fmt: skip
+    assert code == 1, output
+    daily, hourly = data["velero"]
+    assert daily["last_backup"] == "velero-daily-full-20261125030000" and not daily["ok"]
+    assert hourly["last_backup"] == "velero-hourly-apps-20261126120000" and hourly["ok"]
+    assert data["databases"][0]["ok"]  # the S3 side is fine; only Velero misses its target
+
+
+def test_unreachable_cluster_is_a_missed_target(drilled: Drilled, tmp_path: Path) -> None:
+    config = write_platform(tmp_path, only_first_db=True)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: 'http://127.0.0.1:1'}}]\n"
+        "users: [{name: x, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n"
+    )
+    code, data, _ = _status(drilled, config, "--kubeconfig", str(kubeconfig), "--output", "json")
+    assert code == 1
+    assert data["veleroError"].startswith("cannot list Velero backups")
