@@ -79,7 +79,7 @@ def stdin_docs(text: str | None) -> list[dict[str, Any]]:
 
 
 def release_secret(
-    release: HelmRelease, values: dict[str, Any], revision: int = 1
+    release: HelmRelease, values: dict[str, Any], revision: int = 1, status: str = "deployed"
 ) -> dict[str, Any]:
     """The Secret helm 4 stores a release in (data.release = base64(gzip(json)))."""
     body = {
@@ -87,7 +87,7 @@ def release_secret(
         "namespace": release.namespace,
         "version": revision,
         "info": {
-            "status": "deployed",
+            "status": status,
             "first_deployed": "2026-11-26T10:00:00Z",
             "last_deployed": "2026-11-26T10:00:00Z",
             "description": "Install complete",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
 from mgctl.cluster.bootstrap import Tools, build_steps
@@ -185,3 +186,41 @@ def test_pss_label_drift_is_reapplied(
         assert "PSS labels differ: kafka" in step.observe().detail
         step.apply(lambda _: None)
         assert step.observe().done
+
+
+def test_interrupted_helm_install_names_the_fix(
+    tmp_path: Path, platform: Platform, rendered: RenderedInfra, states: States
+) -> None:
+    from mgctl.cluster.steps import StepFailed
+
+    from .harness import release_secret
+
+    with fake_cluster(tmp_path, states, "secrets") as (cluster, tools, runner):
+        values = yaml.safe_load(rendered.argocd.values_file.read_text())
+        cluster.add(release_secret(rendered.argocd, values, status="pending-install"))
+        steps = make_steps(platform, rendered, tools, cluster, states, lambda _: None)
+        assert steps[3].observe().detail == "release argocd is pending-install"
+        with pytest.raises(StepFailed, match="helm -n argocd uninstall argocd"):
+            Bootstrapper(steps).run()
+        assert not [c for c in runner.calls if "upgrade" in c.argv]
+
+
+def test_partially_created_secrets_only_missing_are_applied(
+    tmp_path: Path, platform: Platform, rendered: RenderedInfra, states: States
+) -> None:
+    """An interrupted secrets step: one token Secret exists; its value is not asked for again."""
+    with fake_cluster(tmp_path, states, "crds") as (cluster, tools, runner):
+        cluster.add(
+            States.fake_secret("doppler-token-production", "external-secrets", ["dopplerToken"], {})
+        )
+        environ = {k: v for k, v in TOKENS.items() if not k.endswith("PRODUCTION")}
+        steps = make_steps(
+            platform, rendered, tools, cluster, states, lambda _: None, environ=environ
+        )
+        Bootstrapper([steps[2]]).run()
+        applied = [d["metadata"]["name"] for c in runner.mutations() for d in stdin_docs(c.stdin)]
+        assert sorted(applied) == [
+            "doppler-token-development",
+            "doppler-token-staging",
+            "mg-repos-ssh",
+        ]

@@ -313,8 +313,21 @@ class ArgoCdStep(Step):
         return Observation(True, f"release {r.name} deployed, chart {r.version}, same values")
 
     def apply(self, say: Say) -> None:
-        say(f"helm upgrade --install {self.release.name} (waits for Argo CD to be ready)…")
-        self.helm.upgrade_install(self.release)
+        r = self.release
+        status = self.helm.status(r.name, r.namespace)
+        if status is not None and status.status.startswith("pending-"):
+            undo = (
+                f"helm -n {r.namespace} uninstall {r.name}"
+                if status.status == "pending-install"
+                else f"helm -n {r.namespace} rollback {r.name}"
+            )
+            raise StepFailed(
+                f"helm release {r.namespace}/{r.name} is {status.status} (an earlier run was "
+                f"interrupted; helm refuses to upgrade it). Fix: `{undo}` (Argo CD's CRDs are "
+                "kept), then re-run `mgctl bootstrap`"
+            )
+        say(f"helm upgrade --install {r.name} (waits for Argo CD to be ready)…")
+        self.helm.upgrade_install(r)
 
 
 def _contains(live: Any, want: Any) -> bool:
