@@ -105,11 +105,11 @@ def test_failing_platform_every_kind_fails_with_next_step(platform: Platform) ->
         ("cert-manager", "frontend/app-example-com"): ("fail", "expires in 4 days"),
         ("PostgreSQL", "broker/postgres-broker"): ("fail", "Waiting for the instances"),
         ("PostgreSQL", "engine/postgres-engine backup"): ("fail", "4d ago"),
-        ("PostgreSQL", "engine/postgres-engine WAL"): ("fail", "failing for 2h (RPO 60m)"),
+        ("PostgreSQL", "engine/postgres-engine WAL"): ("fail", "failing for 2h30m (RPO 1h)"),
         ("PostgreSQL", "broker/postgres-broker WAL"): ("fail", "not configured"),
         ("Kafka", "Kafka kafka/kafka"): ("fail", "TimeoutException"),
         ("Kafka", "KafkaTopic kafka/opportunities"): ("fail", "InvalidReplicationFactor"),
-        ("Velero", "hourly-apps"): ("fail", "last success 4h ago"),
+        ("Velero", "hourly-apps"): ("fail", "last success 4h58m ago"),
         ("Velero", "daily-full"): ("fail", "Schedule missing"),
         ("Longhorn", "pvc-0c1d2e3f (postgres-engine-1)"): ("fail", "faulted"),
         ("Longhorn", "pvc-9a8b7c6d (data-kafka-dual-role-0)"): ("warn", "degraded"),
@@ -204,3 +204,20 @@ def test_doctor_cli_json_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert data["failures"] >= 15
     failing = [r for r in data["rows"] if r["status"] == "fail"]
     assert all(r["next"] for r in failing)
+
+
+def test_table_keeps_bracketed_api_messages(platform: Platform) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    rows = diagnose(objects_from("failing.yaml"), Context(platform, NOW))
+    out = StringIO()
+    Console(file=out, width=400).print(doctor_cli.rows_table(rows))
+    assert "attempted methods [none publickey]" in out.getvalue()
+
+
+def test_age_formatting() -> None:
+    from mgctl.cluster.doctor.model import age
+
+    assert [age(s) for s in (45, 3420, 3600, 27000, 345600)] == ["45s", "57m", "1h", "7h30m", "4d"]

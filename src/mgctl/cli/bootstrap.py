@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mgctl.cli.common import (
     EXIT_FINDINGS,
@@ -61,7 +63,7 @@ def _tool(name: str, dry_run: bool) -> str:
     except ToolNotFound as exc:
         if dry_run:
             return name
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
 
 
@@ -71,7 +73,8 @@ def print_checks(checks: list[Check]) -> None:
         table.add_column(column, overflow="fold")
     colors = {"ok": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
     for c in checks:
-        table.add_row(c.name, f"[{colors[c.status]}]{c.status}[/]", c.detail, c.fix)
+        table.add_row(Text(c.name), Text(c.status, style=colors[c.status]), Text(c.detail),
+                      Text(c.fix))  # fmt: skip
     console.print(table)
 
 
@@ -148,7 +151,7 @@ def bootstrap(
             rendered = load_rendered(tree, schema_dirs)
             steps = build_steps(platform, rendered, tools, resolver, waiter)
         except (RenderedTreeError, SecretInputError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_USAGE) from exc
         plan = build_plan(steps, rendered)
         if dry_run:
@@ -178,14 +181,17 @@ def bootstrap(
         try:
             runner.run()
         except (StepFailed, SecretInputError, KubectlError) as exc:
-            err_console.print(f"[bold red]bootstrap stopped:[/] {exc}", highlight=False)
+            err_console.print(
+                f"[bold red]bootstrap stopped:[/] {escape(str(exc))}", highlight=False
+            )
             raise typer.Exit(EXIT_FINDINGS) from exc
         console.print("[bold green]bootstrap complete[/]")
         for line in access_info(platform, rendered, tools.kubectl):
             console.print(line, highlight=False, markup=False, soft_wrap=True)
         if show_admin_password:
             password = admin_password(tools.kubectl, rendered.argocd.namespace)
-            console.print(f"admin password: {password or '(secret already deleted)'}")
+            shown = password or "(secret already deleted)"
+            console.print(f"admin password: {shown}", markup=False, highlight=False)
 
 
 def _dry_run(plan_obj: Plan, steps: list[Step], output: OutputFormat) -> None:

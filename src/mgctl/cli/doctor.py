@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mgctl.cli.common import (
     EXIT_FINDINGS,
@@ -30,8 +32,10 @@ def rows_table(rows: list[Row]) -> Table:
     for column in ("area", "name", "status", "detail", "what to do next"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row.area, row.name, f"[{COLORS[row.status]}]{row.status}[/]", row.detail,
-                      row.next_step)  # fmt: skip
+        table.add_row(  # Text: details quote API messages, never rich markup
+            Text(row.area), Text(row.name), Text(row.status, style=COLORS[row.status]),
+            Text(row.detail), Text(row.next_step),
+        )  # fmt: skip
     return table
 
 
@@ -50,7 +54,7 @@ def doctor(
     try:
         binary = str(find("kubectl"))
     except ToolNotFound as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
     kubectl = Kubectl(binary, kubeconfig=str(kubeconfig) if kubeconfig else None, context=context)
     rows = run_doctor(kubectl, Context(platform=platform))

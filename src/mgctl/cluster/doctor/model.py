@@ -74,13 +74,15 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def age(seconds: float) -> str:
+    """Human-sized duration: 45s, 57m, 1h, 7h30m, 4d."""
     seconds = max(0, int(seconds))
     if seconds < 120:
         return f"{seconds}s"
-    if seconds < 7200:
+    if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 172800:
-        return f"{seconds // 3600}h"
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
     return f"{seconds // 86400}d"
 
 
