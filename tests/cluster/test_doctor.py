@@ -86,7 +86,7 @@ def test_healthy_platform_all_ok(platform: Platform) -> None:
     detail = {(r.area, r.name): r.detail for r in rows}
     assert detail[("cert-manager", "frontend/app-example-com")] == "Ready, expires in 76 days"
     assert detail[("PostgreSQL", "engine/postgres-engine backup")].startswith(
-        "last base backup 8h ago"
+        "last base backup 8h55m ago"
     )
     assert detail[("Velero", "hourly-apps")].startswith("last success 57m ago")
     assert detail[("MetalLB", "pool metallb-system/default-pool")] == "1/11 addresses assigned"
