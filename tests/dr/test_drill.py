@@ -55,7 +55,8 @@ def test_rpo_and_rto_are_measured(drilled: Drilled) -> None:
     assert 0 < report["rpo_max_seconds"] <= samples[-1]["at_seconds"] + 0.5
     assert report["rto_seconds"] >= report["restore_seconds"] + report["replay_seconds"] - 0.5
     # the bound covers a quiet database: a segment waits up to archive_timeout, then uploads
-    assert report["rpo_bound_seconds"] >= 2 + report["archive_seconds"] > 2
+    assert report["rpo_bound_seconds"] >= 2 + report["archive_seconds"] - 0.01
+    assert report["archive_seconds"] > 0
     assert report["rpo_bound_seconds"] >= report["rpo_max_seconds"]
     assert report["rpo_met"] is True and report["rto_met"] is True
     assert "drill: verifying every row" in drilled.stderr

@@ -152,11 +152,17 @@ class BarmanCloud:
         args = [*self._common(), *flags, self.destination, self.server_name, "%p"]
         return shlex.join(self.interpreter.argv("barman-cloud-wal-archive", args))
 
-    def restore_command(self) -> str:
-        args = [*self._common(), self.destination, self.server_name, "%f", "%p"]
+    def restore_command(self, parallel: int = 0, spool_dir: Path | None = None) -> str:
+        """`parallel` > 1 prefetches the next WAL files, as the plugin does with maxParallel."""
+        extra = ["--parallel", str(parallel)] if parallel > 1 else []
+        if extra and spool_dir is not None:
+            extra += ["--spool-dir", str(spool_dir)]
+        args = [*self._common(), *extra, self.destination, self.server_name, "%f", "%p"]
         return shlex.join(self.interpreter.argv("barman-cloud-wal-restore", args))
 
-    def backup(self, host: str, port: int, user: str, compression: str | None, name: str) -> None:
+    def backup(
+        self, host: str, port: int, user: str, compression: str | None, name: str, jobs: int = 2
+    ) -> None:
         flags = [DATA_FLAGS[compression]] if compression else []
         self._run(
             "barman-cloud-backup",
@@ -164,6 +170,8 @@ class BarmanCloud:
                 *self._common(),
                 *flags,
                 "--immediate-checkpoint",
+                "--jobs",
+                str(jobs),
                 "-h",
                 host,
                 "-p",

@@ -243,7 +243,9 @@ def run_drill(
 
         progress("base backup (barman-cloud-backup)")
         started = time.monotonic()
-        barman.backup("127.0.0.1", source_port, source.superuser, data_comp, "mgctl-drill")
+        barman.backup(
+            "127.0.0.1", source_port, source.superuser, data_comp, "mgctl-drill", layout.DATA_JOBS
+        )
         backup_seconds = time.monotonic() - started
         backups = barman.list_backups()
         if not backups:
@@ -308,7 +310,9 @@ def run_drill(
         restore_seconds = time.monotonic() - started
         restored.configure(
             {
-                "restore_command": barman.restore_command(),
+                "restore_command": barman.restore_command(
+                    layout.WAL_MAX_PARALLEL, user.make_dir(workdir / "walrestore")
+                ),
                 "recovery_target_time": target_time,
                 "recovery_target_action": "promote",
                 "archive_mode": "off",

@@ -14,6 +14,9 @@ PLUGIN = "barman-cloud.cloudnative-pg.io"
 # CloudNativePG's default archive_timeout, rendered explicitly so the drill uses the same value:
 # with no writes, a WAL segment is switched and archived at least this often.
 ARCHIVE_TIMEOUT = "5min"
+# ObjectStore wal.maxParallel / data.jobs: WAL files archived or prefetched at once, upload jobs
+WAL_MAX_PARALLEL = 2
+DATA_JOBS = 2
 
 
 def destination_path(bucket: str, db: Database) -> str:

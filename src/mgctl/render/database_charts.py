@@ -107,8 +107,8 @@ def _s3_configuration(
             "secretAccessKey": {"name": secret, "key": SECRET_KEY},
             "region": {"name": secret, "key": REGION_KEY},
         },
-        "wal": {"maxParallel": 2},
-        "data": {"jobs": 2},
+        "wal": {"maxParallel": layout.WAL_MAX_PARALLEL},
+        "data": {"jobs": layout.DATA_JOBS},
     }
     if compression:
         configuration["wal"]["compression"] = compression
