@@ -101,6 +101,9 @@ cfg["project"]["kubernetesVersion"] = "1.35"
 yaml.safe_dump(cfg, open(dst, "w"), sort_keys=False)
 PY
 
+step "pinned CRDs and chart schemas (for validate and the bootstrap CRD step)"
+"$MGCTL" schemas fetch
+
 step "render and push"
 "$MGCTL" render -c "$WORK/platform.yaml" -o "$WORK/out" --force
 for part in infra:mg-infrastructure deploy:mg-deploy; do

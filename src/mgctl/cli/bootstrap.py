@@ -125,9 +125,10 @@ def bootstrap(
     """Install Argo CD and the bootstrap Secrets, apply the root Application, wait for health.
 
     Idempotent: every step reads the cluster first; re-running resumes where it stopped.
-    Secrets: $MGCTL_DOPPLER_TOKEN_<ENV>, $MGCTL_GIT_SSH_KEY, $MGCTL_TAILSCALE_CLIENT_ID/_SECRET
-    (or <VAR>_FILE pointing at a 0600 file, or a TTY prompt). Without a deploy key one is
-    generated in memory and its public half printed.
+
+    Secrets: $MGCTL_DOPPLER_TOKEN_<ENV>, $MGCTL_GIT_SSH_KEY, $MGCTL_TAILSCALE_CLIENT_ID and
+    _SECRET, or <VAR>_FILE naming a 0600 file, or a hidden TTY prompt. Without a deploy key
+    one is generated in memory and its public half printed. See docs/bootstrap-runbook.md.
     """
     from mgctl.validate.run import default_schema_dir
 

@@ -48,8 +48,11 @@ def doctor(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
     only_problems: bool = typer.Option(False, "--problems", help="Show warn/fail rows only."),
 ) -> None:
-    """Check Applications, secrets, certificates, databases, Kafka, backups, storage, nodes,
-    load balancer and Tailscale. Exit 1 when any row fails."""
+    """Is the platform healthy? Exit 1 when any row fails.
+
+    Covers Argo CD Applications, External Secrets, certificates, PostgreSQL (backups, WAL),
+    Kafka, Velero, Longhorn, nodes, MetalLB and Tailscale; each failing row says what to do.
+    """
     platform = load_or_exit(config) if config is not None else None
     try:
         binary = str(find("kubectl"))
