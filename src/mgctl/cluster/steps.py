@@ -229,12 +229,7 @@ class SecretsStep(Step):
     )
 
     def planned(self) -> PlanStep:
-        objects = [
-            PlannedObject(
-                "Secret", s.name, s.namespace, f"keys {', '.join(s.keys)}; {s.describe()}"
-            )
-            for s in self.secrets
-        ]
+        objects = [PlannedObject("Secret", s.name, s.namespace, s.describe()) for s in self.secrets]
         commands = [
             _apply_cmd(
                 self.kubectl,
