@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,21 @@ def test_unknown_keywords_in_lazily_compiled_properties_refuse_at_first_use() ->
     assert check({"b": 1})  # property `a` never compiled
     with pytest.raises(Unsupported, match="patternProperties"):
         check({"a": {}})
+
+
+def test_concurrent_first_use_of_recursive_schemas(crd_dir: Path) -> None:
+    """Charts are checked in parallel threads; lazy compilation must not race (thread switches
+    forced very often so that two threads meet inside a compilation)."""
+    manifests = manifests_of(clean_set()) * 5
+    for file in sorted(crd_dir.glob("*/*/*.yaml"))[:40]:
+        manifests += load_manifest_file(file)[0]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            fresh = SchemaRegistry("1.35", [crd_dir])
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                results = list(pool.map(fresh.validate, manifests * 2))
+            assert all(result == [] for result in results)
+    finally:
+        sys.setswitchinterval(interval)

@@ -11,6 +11,7 @@ the caller then uses `jsonschema` alone: the check never guesses.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -106,8 +107,15 @@ class Compiler:
     def __init__(self, resolve: Callable[[str], Mapping[str, Any]]) -> None:
         self._resolve = resolve
         self._refs: dict[str, Check] = {}
+        # Checks run in several threads and compile lazily: one compilation at a time, so no
+        # thread sees a recursive reference's placeholder before it is filled.
+        self._lock = threading.RLock()
 
     def compile(self, schema: Any) -> Check:
+        with self._lock:
+            return self._compile(schema)
+
+    def _compile(self, schema: Any) -> Check:
         if schema is True or schema == {}:
             return _always
         if schema is False:
@@ -147,12 +155,18 @@ class Compiler:
 
         def check(value: Any) -> bool:
             if not compiled:
-                compiled.append(self.compile(schema))
+                with self._lock:
+                    if not compiled:
+                        compiled.append(self.compile(schema))
             return compiled[0](value)
 
         return check
 
     def _ref(self, ref: str) -> Check:
+        with self._lock:
+            return self._ref_locked(ref)
+
+    def _ref_locked(self, ref: str) -> Check:
         existing = self._refs.get(ref)
         if existing is not None:
             return existing

@@ -73,13 +73,13 @@ def check_infra_manifests(manifests: list[Manifest], registry: SchemaRegistry) -
     return findings
 
 
-def validate_infra_repo(
+def load_infra_unit(
     infra_dir: Path, registry: SchemaRegistry, display_prefix: str = "mg-infrastructure"
 ) -> UnitResult:
+    """Parse the repository and register its CRDs (so every later check sees their kinds)."""
     started = time.perf_counter()
     manifests, findings = load_infra_manifests(infra_dir, display_prefix)
     registry.add_crds(manifests)
-    findings += check_infra_manifests(manifests, registry)
     return UnitResult(
         name=display_prefix,
         objects=len(manifests),
@@ -87,3 +87,16 @@ def validate_infra_repo(
         seconds=time.perf_counter() - started,
         manifests=manifests,
     )
+
+
+def check_infra_unit(unit: UnitResult, registry: SchemaRegistry) -> UnitResult:
+    started = time.perf_counter()
+    unit.findings += check_infra_manifests(unit.manifests, registry)
+    unit.seconds += time.perf_counter() - started
+    return unit
+
+
+def validate_infra_repo(
+    infra_dir: Path, registry: SchemaRegistry, display_prefix: str = "mg-infrastructure"
+) -> UnitResult:
+    return check_infra_unit(load_infra_unit(infra_dir, registry, display_prefix), registry)

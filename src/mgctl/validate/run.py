@@ -13,7 +13,7 @@ from typing import Any
 
 from mgctl.validate import secrets_scan
 from mgctl.validate.deploy_repo import ChartDone, UnitResult, discover_charts, validate_deploy_repo
-from mgctl.validate.infra_repo import validate_infra_repo
+from mgctl.validate.infra_repo import check_infra_unit, load_infra_unit
 from mgctl.validate.manifests import Finding
 from mgctl.validate.report import Report
 from mgctl.validate.schemas import SchemaRegistry
@@ -135,17 +135,26 @@ def validate_tree(
     display_root = out_dir if out_dir.name not in (DEPLOY, INFRA) else out_dir.parent
     report = Report(root=shown_root, kubernetes_version=registry.kubernetes_version)
     roots = [d for d in (deploy, infra) if d is not None]
-    with ThreadPoolExecutor(max_workers=1) as background:
+    # CRDs of mg-infrastructure serve kinds for both repositories: registered before any check.
+    infra_unit = (
+        load_infra_unit(infra, registry, str(infra.relative_to(display_root)))
+        if infra is not None
+        else None
+    )
+    with ThreadPoolExecutor(max_workers=2) as background:  # beside the helm processes
         secrets = background.submit(_secret_scan, roots, display_root, use_kingfisher)
-        infra_unit = None
-        if infra is not None:
-            infra_unit = validate_infra_repo(infra, registry, str(infra.relative_to(display_root)))
-            report.units.append(infra_unit)
+        infra_checked = (
+            background.submit(check_infra_unit, infra_unit, registry)
+            if infra_unit is not None
+            else None
+        )
         if deploy is not None:
             prefix = str(deploy.relative_to(display_root))
             if on_charts_found:
                 on_charts_found(len(discover_charts(deploy, prefix)))
             report.units += validate_deploy_repo(deploy, registry, prefix, jobs, on_chart_done)
+        if infra_checked is not None:
+            report.units.insert(0, infra_checked.result())
         if infra_checks and infra is not None and infra_unit is not None:
             schema_root = chart_schema_root or _chart_schema_root(dirs)
             report.repo_findings += _infra_checks(infra, deploy, infra_unit, schema_root)
