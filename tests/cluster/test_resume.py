@@ -143,7 +143,8 @@ def test_crds_are_server_side_applied_and_established(
 def test_crds_not_established_fail_with_conditions(
     tmp_path: Path, platform: Platform, rendered: RenderedInfra, states: States
 ) -> None:
-    from mgctl.cluster.steps import CrdsStep, StepFailed
+    from mgctl.cluster.steps import StepFailed
+    from mgctl.cluster.steps_kube import CrdsStep
 
     with fake_cluster(tmp_path, states, "namespaces") as (cluster, tools, _):
         cluster.establish_crds = False

@@ -38,7 +38,8 @@ from mgctl.cluster.preflight import (
 )
 from mgctl.cluster.rendered import RenderedTreeError, load_rendered
 from mgctl.cluster.secrets import SecretInputError, SecretResolver
-from mgctl.cluster.steps import Bootstrapper, SecretsStep, Step, StepFailed
+from mgctl.cluster.steps import Bootstrapper, Step, StepFailed
+from mgctl.cluster.steps_secrets import SecretsStep
 from mgctl.cluster.waiting import Waiter
 from mgctl.config import Platform
 from mgctl.tools.binaries import ToolNotFound, find

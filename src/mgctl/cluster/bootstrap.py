@@ -16,15 +16,10 @@ from mgctl.cluster.kubectl import Kubectl
 from mgctl.cluster.plan import Plan
 from mgctl.cluster.rendered import RenderedInfra, RenderedTreeError
 from mgctl.cluster.secrets import BootstrapSecret, SecretResolver, bootstrap_secrets
-from mgctl.cluster.steps import (
-    ArgoCdStep,
-    CrdsStep,
-    NamespacesStep,
-    RootAppStep,
-    SecretsStep,
-    Step,
-    WaitStep,
-)
+from mgctl.cluster.steps import Step
+from mgctl.cluster.steps_argocd import ArgoCdStep, WaitStep
+from mgctl.cluster.steps_kube import CrdsStep, NamespacesStep, RootAppStep
+from mgctl.cluster.steps_secrets import SecretsStep
 from mgctl.cluster.waiting import Waiter
 from mgctl.config import Platform
 
