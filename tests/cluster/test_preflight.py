@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mgctl.cluster.kubectl import Kubectl
-from mgctl.cluster.preflight import Check, check_cluster, check_git, check_versions, failed
+from mgctl.cluster.preflight import check_cluster, check_git, check_versions
+from mgctl.cluster.preflight_model import Check, failed
 from mgctl.config import Platform
 from mgctl.tools.binaries import find
 

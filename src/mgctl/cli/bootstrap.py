@@ -28,14 +28,8 @@ from mgctl.cluster.bootstrap import Tools, access_info, admin_password, build_pl
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError
 from mgctl.cluster.plan import Plan
-from mgctl.cluster.preflight import (
-    Check,
-    check_cluster,
-    check_git,
-    check_helm,
-    check_rendered,
-    failed,
-)
+from mgctl.cluster.preflight import check_cluster, check_git, check_helm, check_rendered
+from mgctl.cluster.preflight_model import Check, failed
 from mgctl.cluster.rendered import RenderedTreeError, load_rendered
 from mgctl.cluster.secrets import SecretInputError, SecretResolver
 from mgctl.cluster.steps import Bootstrapper, Step, StepFailed
