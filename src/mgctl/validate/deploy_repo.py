@@ -123,6 +123,19 @@ def check_rendered(
     return findings
 
 
+LINT_BATCH = 10  # charts per `helm lint` process
+
+
+@dataclass
+class Rendered:
+    """`helm template` output of one chart, or the findings why there is none."""
+
+    target: ChartTarget
+    output: str | None
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+
 def validate_deploy_repo(
     deploy_dir: Path,
     registry: SchemaRegistry,
@@ -130,47 +143,56 @@ def validate_deploy_repo(
     jobs: int = 2,
     on_chart_done: ChartDone | None = None,
 ) -> list[UnitResult]:
-    """One result per chart, in discovery order."""
+    """One result per chart (discovery order), then one per plain-manifest directory.
+
+    A pipeline: `jobs` threads only run helm (each template, and a `helm lint` per LINT_BATCH
+    charts interleaved with them), so `jobs` helm processes are always busy; one more thread
+    runs the Python checks on each rendered chart while helm renders the next ones."""
     targets = discover_charts(deploy_dir, display_prefix)
     kube_version = registry.kubernetes_version
     with (
         ExitStack() as stack,
-        ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
-        ThreadPoolExecutor(max_workers=1) as lint_pool,  # one helm lint beside the templates
+        ThreadPoolExecutor(max_workers=max(1, jobs)) as helm_pool,
+        ThreadPoolExecutor(max_workers=1) as check_pool,
     ):
-        prepared: list[Path | None] = []
-        failures: dict[int, Finding] = {}
-        for index, target in enumerate(targets):
-            try:
-                prepared.append(stack.enter_context(helm.prepared_chart(target.chart_dir)))
-            except helm.HelmError as exc:
-                prepared.append(None)
-                failures[index] = Finding(
-                    check="helm-dependency", file=f"{target.display}/Chart.yaml", message=exc.detail
+        prepared = [_prepare(stack, target) for target in targets]
+        renders: list[Future[Rendered]] = []
+        lints: list[Future[list[helm.LintResult]]] = []
+        for start in range(0, len(targets), LINT_BATCH):
+            chunk = range(start, min(len(targets), start + LINT_BATCH))
+            for index in chunk:
+                renders.append(
+                    helm_pool.submit(_render, targets[index], prepared[index], kube_version)
                 )
-        ready = [p for p in prepared if p is not None]
-        lint_future = lint_pool.submit(helm.lint_many, ready, kube_version)
-        futures: list[Future[UnitResult]] = []
-        for index, target in enumerate(targets):
-            future = pool.submit(
-                _render_and_check, target, prepared[index], failures.get(index), registry
-            )
+            batch = [p for p in (prepared[i] for i in chunk) if isinstance(p, Path)]
+            if batch:
+                lints.append(helm_pool.submit(helm.lint_many, batch, kube_version))
+        checks = []
+        for render in renders:
+            check = check_pool.submit(_check, render.result(), registry)
             if on_chart_done is not None:
-                future.add_done_callback(_notify(on_chart_done))
-            futures.append(future)
+                check.add_done_callback(_notify(on_chart_done))
+            checks.append(check)
         plain = [
-            pool.submit(validate_manifest_dir, target, registry)
+            check_pool.submit(validate_manifest_dir, target, registry)
             for target in discover_manifest_dirs(deploy_dir, display_prefix)
         ]
-        results = [future.result() for future in futures]
-        lint_by_dir = {str(r.chart): r for r in lint_future.result()}
-        for index, result in enumerate(results):
-            chart = prepared[index]
-            if chart is not None and str(chart) in lint_by_dir:
-                result.findings = _lint_findings(lint_by_dir[str(chart)], targets[index]) + (
-                    result.findings
-                )
-    return results + [future.result() for future in plain]
+        results = [check.result() for check in checks]
+        lint_by_dir = {str(r.chart): r for future in lints for r in future.result()}
+        for target, chart, result in zip(targets, prepared, results, strict=True):
+            if isinstance(chart, Path) and str(chart) in lint_by_dir:
+                result.findings = _lint_findings(lint_by_dir[str(chart)], target) + result.findings
+        return results + [future.result() for future in plain]
+
+
+def _prepare(stack: ExitStack, target: ChartTarget) -> Path | Finding:
+    """The chart ready for helm (see helm.prepared_chart), or why it cannot be."""
+    try:
+        return stack.enter_context(helm.prepared_chart(target.chart_dir))
+    except helm.HelmError as exc:
+        return Finding(
+            check="helm-dependency", file=f"{target.display}/Chart.yaml", message=exc.detail
+        )
 
 
 def _notify(callback: ChartDone) -> Callable[[Future[UnitResult]], None]:
@@ -181,31 +203,33 @@ def _notify(callback: ChartDone) -> Callable[[Future[UnitResult]], None]:
     return done
 
 
-def _render_and_check(
-    target: ChartTarget, prepared: Path | None, failure: Finding | None, registry: SchemaRegistry
-) -> UnitResult:
+def _render(target: ChartTarget, prepared: Path | Finding, kube_version: str) -> Rendered:
     started = time.perf_counter()
-    result = UnitResult(target.display)
-    if prepared is None:
-        assert failure is not None
-        result.findings.append(failure)
-        return result
+    if isinstance(prepared, Finding):
+        return Rendered(target, None, [prepared])
     try:
         output = helm.template(
-            prepared, target.release, target.namespace, kube_version=registry.kubernetes_version
+            prepared, target.release, target.namespace, kube_version=kube_version
         )
     except helm.HelmError as exc:
-        result.findings.append(
-            Finding(check="helm-template", file=f"{target.display}/Chart.yaml", message=exc.detail)
+        failure = Finding(
+            check="helm-template", file=f"{target.display}/Chart.yaml", message=exc.detail
         )
-        result.seconds = time.perf_counter() - started
-        return result
-    manifests, problems = split_rendered(output, target.display)
-    result.manifests = manifests
-    result.objects = len(manifests)
-    result.findings += problems
-    result.findings += check_rendered(manifests, registry, target.namespace, target.pss_level)
-    result.seconds = time.perf_counter() - started
+        return Rendered(target, None, [failure], time.perf_counter() - started)
+    return Rendered(target, output, [], time.perf_counter() - started)
+
+
+def _check(rendered: Rendered, registry: SchemaRegistry) -> UnitResult:
+    started = time.perf_counter()
+    target = rendered.target
+    result = UnitResult(target.display, findings=list(rendered.findings))
+    if rendered.output is not None:
+        manifests, problems = split_rendered(rendered.output, target.display)
+        result.manifests = manifests
+        result.objects = len(manifests)
+        result.findings += problems
+        result.findings += check_rendered(manifests, registry, target.namespace, target.pss_level)
+    result.seconds = rendered.seconds + time.perf_counter() - started
     return result
 
 
