@@ -11,11 +11,18 @@ from typer.testing import CliRunner
 from mgctl.cli.dr import dr_app
 from mgctl.config import Platform
 from mgctl.dr.catalog import read_catalog
-from mgctl.dr.drill import DrillFailed, _compare, choose_database, wal_segment_start
+from mgctl.dr.drill import (
+    DrillFailed,
+    _compare,
+    archived_end_lsn,
+    choose_database,
+    wal_segment_start,
+)
 
 from .conftest import DRILL_ROWS, Drilled, write_platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dr-drill")]
+SEG = 16 * 2**20
 
 
 def test_restore_has_exactly_the_rows_committed_before_the_target(drilled: Drilled) -> None:
@@ -77,6 +84,22 @@ def test_comparison_names_missing_extra_and_changed_rows() -> None:
 def test_wal_names_map_to_lsns() -> None:
     assert wal_segment_start("000000010000000000000003", 16 * 2**20) == 3 * 16 * 2**20
     assert wal_segment_start("000000010000000200000001", 16 * 2**20) == 2 * 2**32 + 16 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("name", "previous", "expected"),
+    [
+        ("000000010000000000000007", 0, 8 * SEG),
+        ("000000010000000000000007.00000028.backup", 0, 7 * SEG),
+        ("000000010000000000000007.00000028.backup", 8 * SEG, 8 * SEG),
+        ("00000002.history", 8 * SEG, 8 * SEG),
+        ("", 0, 0),
+    ],
+)
+def test_archived_end_handles_backup_and_history_files(
+    name: str, previous: int, expected: int
+) -> None:
+    assert archived_end_lsn(name, SEG, previous) == expected
 
 
 def test_unknown_database_is_refused(example: Platform, tmp_path: Path) -> None:

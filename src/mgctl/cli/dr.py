@@ -44,10 +44,10 @@ def drill_postgres(
     ),
     rows: int = typer.Option(10_000, "--rows", min=1, help="Rows written before the base backup."),
     load_seconds: float = typer.Option(
-        20.0, "--load-seconds", min=1, help="Duration of the steady write load (RPO sampling)."
+        30.0, "--load-seconds", min=1, help="Duration of the steady write load (RPO sampling)."
     ),
     load_rate: int = typer.Option(
-        2_000, "--load-rate", min=1, help="Rows per second during the load."
+        5_000, "--load-rate", min=1, help="Rows per second during the load (~2 MiB/s of WAL)."
     ),
     archive_timeout: str | None = typer.Option(
         None,
@@ -77,14 +77,14 @@ def drill_postgres(
     )
 
     def progress(message: str) -> None:
-        err_console.print(f"[dim]drill:[/] {message}", highlight=False)
+        err_console.print(f"[dim]drill:[/] {message}", highlight=False, soft_wrap=True)
 
     try:
         report = run_drill(platform, options, progress)
     except DrillFailed as exc:
         err_console.print(f"[bold red]DRILL FAILED:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_FINDINGS) from exc
-    except (ServerError, BarmanError, S3Error, CommandError) as exc:
+    except (ServerError, BarmanError, S3Error, CommandError, ValueError) as exc:
         err_console.print(f"[bold red]drill could not run:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
     if output == OutputFormat.json:

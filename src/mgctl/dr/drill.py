@@ -10,6 +10,7 @@ target. Nothing leaves the machine: the object store is a SeaweedFS the drill st
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -47,8 +48,8 @@ class DrillFailed(RuntimeError):
 class DrillOptions:
     database: str | None = None
     rows: int = 10_000
-    load_seconds: float = 20.0
-    load_rows_per_second: int = 2_000
+    load_seconds: float = 30.0
+    load_rows_per_second: int = 5_000
     after_target_rows: int = 500
     archive_timeout: str = layout.ARCHIVE_TIMEOUT
     keep: bool = False
@@ -133,6 +134,24 @@ def wal_segment_start(wal_name: str, segment_size: int) -> int:
         raise ValueError(f"{wal_name!r} is not a WAL segment name")
     log_id, seg = int(wal_name[8:16], 16), int(wal_name[16:24], 16)
     return log_id * 2**32 + seg * segment_size
+
+
+_HEX24 = re.compile(r"^[0-9A-F]{24}")
+
+
+def archived_end_lsn(name: str, segment_size: int, previous: int) -> int:
+    """LSN up to which WAL is safe, given pg_stat_archiver.last_archived_wal. A segment covers
+    its whole range; a backup history file (<segment>.<offset>.backup) only vouches for what
+    precedes its segment; timeline .history files say nothing new."""
+    match = _HEX24.match(name)
+    if not match:
+        return previous
+    start = wal_segment_start(match.group(0), segment_size)
+    if len(name) == 24:
+        return max(previous, start + segment_size)
+    if name.endswith(".backup"):
+        return max(previous, start)
+    return previous
 
 
 def parse_lsn(lsn: str) -> int:
@@ -403,8 +422,14 @@ def _insert(first_id: int, count: int, phase: str) -> str:
 
 
 def _archived(server: PostgresServer, wal_name: str) -> bool:
+    """Whether `wal_name` (a segment) is archived: the archiver works in order, so any later
+    segment, or a .backup file of a later segment, counts."""
     last = server.scalar("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver;")
-    return len(last) == 24 and last[8:] >= wal_name[8:]
+    match = _HEX24.match(last)
+    if not match:
+        return False
+    segment = match.group(0)
+    return segment[8:] >= wal_name[8:] if len(last) == 24 else segment[8:] > wal_name[8:]
 
 
 def _load_and_sample(
@@ -424,6 +449,7 @@ def _load_and_sample(
     wal_sql = "SELECT wal_bytes FROM pg_stat_wal;"
     wal_before = int(server.scalar(wal_sql))
     next_id = first_id
+    archived_end = 0
     while time.monotonic() - start < options.load_seconds:
         # keep the requested rate on average, whatever one round trip costs
         due = int(options.load_rows_per_second * (time.monotonic() - start + tick))
@@ -437,9 +463,7 @@ def _load_and_sample(
         next_id += batch
         lsn_text, _, archived_wal = out.splitlines()[-1].partition(" ")
         commits.append((parse_lsn(lsn_text), now))
-        archived_end = (
-            wal_segment_start(archived_wal, segment_size) + segment_size if archived_wal else 0
-        )
+        archived_end = archived_end_lsn(archived_wal, segment_size, archived_end)
         safe = [t for lsn, t in commits if lsn <= archived_end]
         exposure = now - (max(safe) if safe else start)
         samples.append(
