@@ -217,3 +217,19 @@ def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
         second.close()
     finally:
         server.close()
+
+
+def test_deep_pipeline_behind_a_slow_request_is_fully_answered_in_order(
+    jwks: JwksServer, key: SigningKey, next_key: SigningKey
+) -> None:
+    with running_service(config_dict(jwks.url)) as svc:
+        jwks.set_keys([key, next_key])
+        jwks.delay_seconds = 0.3
+        # 1 slow request (JWKS refresh) then 80 more: reading pauses at 32 queued, resumes.
+        payload = verify_request(make_token(next_key), "/slow") + b"".join(
+            verify_request(None, f"/health/{i}") for i in range(80)
+        )
+        data = raw_exchange(svc.port, payload, 81)
+        assert data.count(b"HTTP/1.1 200 ") == 81
+        paths = [e["path"] for e in svc.log.events if e["event"] == "decision"]
+        assert paths == ["/slow"] + [f"/health/{i}" for i in range(80)]

@@ -115,6 +115,8 @@ class HttpProtocol(asyncio.Protocol):
         self._in_request = False
         self._last_activity = 0.0
         self._reading_paused = False
+        self._write_blocked = False  # transport buffer above its high-water mark
+        self._queue_full = False  # too many pipelined requests waiting
 
     # -- transport callbacks ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -154,10 +156,12 @@ class HttpProtocol(asyncio.Protocol):
             self._fail(400)
 
     def pause_writing(self) -> None:
-        self._set_reading(paused=True)
+        self._write_blocked = True
+        self._update_reading()
 
     def resume_writing(self) -> None:
-        self._set_reading(paused=False)
+        self._write_blocked = False
+        self._update_reading()
 
     # -- parser callbacks ---------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -210,7 +214,8 @@ class HttpProtocol(asyncio.Protocol):
         if self._busy:
             self._queue.append((request, keep_alive))
             if len(self._queue) >= self._limits.max_pipelined:
-                self._set_reading(paused=True)
+                self._queue_full = True
+                self._update_reading()
             return
         self._process(request, keep_alive)
 
@@ -246,8 +251,9 @@ class HttpProtocol(asyncio.Protocol):
         while self._queue and not self._busy and self._transport is not None:
             request, keep = self._queue.popleft()
             self._process(request, keep)
-        if not self._queue:
-            self._set_reading(paused=False)
+        if self._queue_full and not self._queue:
+            self._queue_full = False
+            self._update_reading()
 
     def _write(self, response: Response, keep_alive: bool) -> None:
         transport = self._transport
@@ -293,7 +299,8 @@ class HttpProtocol(asyncio.Protocol):
             return
         self._schedule_check()
 
-    def _set_reading(self, paused: bool) -> None:
+    def _update_reading(self) -> None:
+        paused = self._write_blocked or self._queue_full
         transport = self._transport
         if transport is None or paused == self._reading_paused:
             return
