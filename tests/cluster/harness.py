@@ -52,7 +52,8 @@ class RecordingRunner:
 
     cluster: FakeCluster
     env: dict[str, str]
-    on_helm_install: Callable[[list[str]], None] | None = None
+    # simulates `helm upgrade --install`; may return the process result helm would give
+    on_helm_install: Callable[[list[str]], subprocess.CompletedProcess[str] | None] | None = None
     calls: list[Call] = field(default_factory=list)
 
     def __call__(self, argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
@@ -60,7 +61,9 @@ class RecordingRunner:
         if Path(argv[0]).name == "helm" and argv[1:3] == ["upgrade", "--install"]:
             if self.on_helm_install is None:
                 return subprocess.CompletedProcess(list(argv), 1, "", "no simulation configured")
-            self.on_helm_install(list(argv))
+            result = self.on_helm_install(list(argv))
+            if result is not None:
+                return result
             return subprocess.CompletedProcess(list(argv), 0, "Release has been upgraded.\n", "")
         return command_runner(env=self.env, timeout=60)(argv, stdin)
 
@@ -229,7 +232,11 @@ def fake_cluster(
             "HELM_DATA_HOME": str(tmp / "helm-data"),
         }
         runner = RecordingRunner(cluster, env)
-        runner.on_helm_install = lambda argv: states.install_argocd(cluster, argv)
+
+        def install(argv: list[str]) -> None:
+            states.install_argocd(cluster, argv)
+
+        runner.on_helm_install = install
         tools = Tools(
             Kubectl(str(find("kubectl")), kubeconfig=str(kubeconfig), runner=runner),
             Helm(str(find("helm")), kubeconfig=str(kubeconfig), runner=runner),

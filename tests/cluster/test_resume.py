@@ -225,3 +225,26 @@ def test_partially_created_secrets_only_missing_are_applied(
             "doppler-token-staging",
             "mg-repos-ssh",
         ]
+
+
+def test_failed_first_install_names_the_fix(
+    tmp_path: Path, platform: Platform, rendered: RenderedInfra, states: States
+) -> None:
+    """helm refuses `upgrade --install` over a failed first install; bootstrap says what to do."""
+    import subprocess
+
+    from mgctl.cluster.steps import StepFailed
+
+    from .harness import release_secret
+
+    with fake_cluster(tmp_path, states, "secrets") as (cluster, tools, runner):
+        values = yaml.safe_load(rendered.argocd.values_file.read_text())
+        cluster.add(release_secret(rendered.argocd, values, status="failed"))
+        runner.on_helm_install = lambda argv: subprocess.CompletedProcess(
+            argv, 1, "", 'Error: UPGRADE FAILED: "argocd" has no deployed releases'
+        )
+        steps = make_steps(platform, rendered, tools, cluster, states, lambda _: None)
+        assert steps[3].observe().detail == "release argocd is failed"
+        with pytest.raises(StepFailed, match="helm -n argocd uninstall argocd"):
+            Bootstrapper(steps).run()
+        assert len([c for c in runner.calls if "upgrade" in c.argv]) == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from mgctl.cluster.helm import Helm, HelmRelease
+from mgctl.cluster.helm import Helm, HelmError, HelmRelease
 from mgctl.cluster.plan import PlannedCommand, PlannedObject, PlanStep
 from mgctl.cluster.steps import Observation, Say, Step, StepFailed
 from mgctl.cluster.waiting import APPLICATIONS, Waiter
@@ -69,7 +69,16 @@ class ArgoCdStep(Step):
                 "kept), then re-run `mgctl bootstrap`"
             )
         say(f"helm upgrade --install {r.name} (waits for Argo CD to be ready)…")
-        self.helm.upgrade_install(r)
+        try:
+            self.helm.upgrade_install(r)
+        except HelmError as exc:
+            if "has no deployed releases" not in str(exc):
+                raise
+            raise StepFailed(
+                f"{exc}\nThe first install of {r.name} failed, so helm cannot upgrade it. Fix: "
+                f"`helm -n {r.namespace} uninstall {r.name}` (Argo CD's CRDs are kept), then "
+                "re-run `mgctl bootstrap`"
+            ) from exc
 
 
 @dataclass
