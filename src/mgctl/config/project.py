@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mgctl.config.base import Cpu, EnvName, Hostname, Model, Name, Size
+from mgctl.config.base import HOSTNAME, Cpu, EnvName, Hostname, Model, Name, Size
 
 SUPPORTED_KUBERNETES = ("1.35", "1.36", "1.37")
 EnvironmentName = Literal["development", "staging", "production"]
@@ -169,15 +169,31 @@ class AuthRule(Model):
     roles_any: list[str] | None = None
     permissions_all: list[str] | None = None
 
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not HOSTNAME.match(value.lower()):
+            raise ValueError(
+                f"{value!r} is not a host: use app.example.com or *.example.com "
+                "(no scheme, no port)"
+            )
+        return value.lower()
+
+    @field_validator("path_prefix")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or "//" in value or (value != "/" and value.endswith("/")):
+            raise ValueError(f"{value!r}: start with '/', no '//' and no trailing '/'")
+        return value
+
     @model_validator(mode="after")
     def _one_decision(self) -> AuthRule:
-        given = [
-            self.auth is not None,
-            self.roles_any is not None,
-            self.permissions_all is not None,
-        ]
-        if sum(given) != 1:
-            raise ValueError("give exactly one of auth, rolesAny, permissionsAll")
+        needs = self.roles_any is not None or self.permissions_all is not None
+        if (self.auth is not None) == needs:
+            raise ValueError(
+                "give either auth (anonymous|preflight|authenticated) or rolesAny/permissionsAll "
+                "(both must hold when both are given)"
+            )
         return self
 
 
@@ -185,7 +201,9 @@ class Auth(Model):
     tenant: Hostname = Field(description="Auth0 tenant or custom domain, e.g. mg.eu.auth0.com")
     audience: str = Field(min_length=1, description="Auth0 API identifier")
     claim_namespace: str = Field(
-        default="https://mg-central.example.com/", description="Prefix of the custom claims"
+        default="https://mg-central.example.com/",
+        pattern=r"^https?://[^\s/]+/(\S*/)?$",
+        description="URL prefix of the custom claims set by the post-login Action, ending in /",
     )
     allow_m2m: bool = False
     allowed_client_ids: list[str] | None = None
