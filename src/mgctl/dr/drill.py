@@ -197,11 +197,11 @@ def run_drill(
         "serverName and compression",
     ]
 
-    workdir = Path(tempfile.mkdtemp(prefix="mgctl-drill-"))
-    workdir.chmod(0o755)
     user, user_note = OsUser.for_postgres()
     if user_note:
         notes.append(user_note)
+    workdir = Path(tempfile.mkdtemp(prefix="mgctl-drill-"))
+    workdir.chmod(0o755)  # the PostgreSQL user must reach its data dirs inside
     source: PostgresServer | None = None
     restored: PostgresServer | None = None
     own_seaweed = seaweedfs is None
