@@ -138,3 +138,17 @@ def test_dry_run_json_plan(kube_env: Path, platform: Platform, states: States) -
     helm = plan["steps"][3]["commands"][0]["argv"]
     assert helm[1:4] == ["upgrade", "--install", "argocd"]
     assert cluster.mutating_requests() == []
+
+
+def test_dry_run_without_fetched_schemas_still_plans(kube_env: Path) -> None:
+    empty = kube_env / "no-schemas"
+    empty.mkdir()
+    args = ["bootstrap", "-c", str(EXAMPLE), "--out", str(RECORDED), "--schemas", str(empty),
+            "--kubeconfig", str(kube_env / "absent")]  # fmt: skip
+    dry = CliRunner().invoke(app(), [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "applicationsets.argoproj.io  (argoproj.io/ApplicationSet; pinned file not" in dry.output
+    assert "`mgctl schemas fetch`" in dry.output
+    real = CliRunner().invoke(app(), [*args, "--yes"])
+    assert real.exit_code == 2
+    assert "mgctl schemas fetch" in real.output

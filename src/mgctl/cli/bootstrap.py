@@ -144,7 +144,7 @@ def bootstrap(
     waiter = Waiter(tools.kubectl, timeout=timeout, console=console)
     with rendered_dir(platform, out) as tree:
         try:
-            rendered = load_rendered(tree, schema_dirs)
+            rendered = load_rendered(tree, schema_dirs, placeholders=dry_run)
             steps = build_steps(platform, rendered, tools, resolver, waiter)
         except (RenderedTreeError, SecretInputError) as exc:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

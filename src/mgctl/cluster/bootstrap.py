@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl
 from mgctl.cluster.plan import Plan
-from mgctl.cluster.rendered import RenderedInfra, RenderedTreeError
+from mgctl.cluster.rendered import NOT_FETCHED, RenderedInfra, RenderedTreeError
 from mgctl.cluster.secrets import BootstrapSecret, SecretResolver, bootstrap_secrets
 from mgctl.cluster.steps import Step
 from mgctl.cluster.steps_argocd import ArgoCdStep, WaitStep
@@ -69,9 +69,18 @@ def build_steps(
 
 
 def build_plan(steps: list[Step], rendered: RenderedInfra) -> Plan:
+    missing = [c.name for c in rendered.crds if c.source == NOT_FETCHED]
     return Plan(
         steps=[s.planned() for s in steps],
         notes=[
+            *(
+                [
+                    f"pinned CRD files not found for {', '.join(missing)}: {NOT_FETCHED} "
+                    "before the real run"
+                ]
+                if missing
+                else []
+            ),
             "every step first reads the cluster and is skipped when already done; "
             "re-running resumes after an interruption",
             "Secret values come from environment variables, 0600 files or a TTY prompt and "

@@ -37,6 +37,10 @@ class RenderedTreeError(RuntimeError):
     """The rendered repositories are missing something bootstrap needs; says how to fix it."""
 
 
+class SchemasMissing(RenderedTreeError):
+    """The pinned CRD files are not in the schema dirs (`mgctl schemas fetch`)."""
+
+
 @dataclass(frozen=True)
 class Crd:
     name: str
@@ -180,14 +184,29 @@ def root_synced_kinds(infra: Path, root_docs: list[dict[str, Any]]) -> set[tuple
     return kinds
 
 
-def pinned_crds(schema_dirs: list[Path], kinds: set[tuple[str, str]]) -> list[Crd]:
-    """Argo CD's CRDs at the catalog's version, then the CRD of every other custom kind."""
+ARGO_KINDS = ("Application", "ApplicationSet", "AppProject")
+NOT_FETCHED = "not fetched: run `mgctl schemas fetch` or pass --schemas DIR"
+
+
+def placeholder_crd(group: str, kind: str) -> Crd:
+    """A CRD known only by group/kind (dry run without the pinned files): name by convention."""
+    return Crd(f"{kind.lower()}s.{group}", group, kind, (), NOT_FETCHED, {})
+
+
+def pinned_crds(
+    schema_dirs: list[Path], kinds: set[tuple[str, str]], placeholders: bool = False
+) -> list[Crd]:
+    """Argo CD's CRDs at the catalog's version, then the CRD of every other custom kind.
+
+    With `placeholders` (dry run), CRDs missing from the schema dirs are listed by name
+    instead of failing.
+    """
     argo_dir = CATALOG["argo-cd"].crd_dir
     found: dict[str, Crd] = {}
     argo_files = [p for d in schema_dirs for p in sorted((d / str(argo_dir)).glob("*.yaml"))]
-    if not argo_files:
+    if not argo_files and not placeholders:
         looked = ", ".join(str(d / str(argo_dir)) for d in schema_dirs)
-        raise RenderedTreeError(
+        raise SchemasMissing(
             f"Argo CD CRDs for {argo_dir} not found (looked in {looked}). "
             "Fix: `mgctl schemas fetch`, or pass --schemas DIR"
         )
@@ -196,13 +215,21 @@ def pinned_crds(schema_dirs: list[Path], kinds: set[tuple[str, str]]) -> list[Cr
             if doc.get("kind") == "CustomResourceDefinition":
                 crd = _crd(doc, str(path))
                 found.setdefault(crd.name, crd)
+    if not argo_files:
+        for kind in ARGO_KINDS:
+            crd = placeholder_crd(ARGO_GROUP, kind)
+            found[crd.name] = crd
     custom = sorted(k for k in kinds if k[0] not in BUILTIN_GROUPS and k[0] != ARGO_GROUP)
     if custom:
-        index = CrdIndex(schema_dirs)
+        index = CrdIndex([d for d in schema_dirs if d.is_dir()])
         for group, kind in custom:
             definition = index.get(group, kind)
             if definition is None or not definition.sources:
-                raise RenderedTreeError(
+                if placeholders:
+                    crd = placeholder_crd(group, kind)
+                    found.setdefault(crd.name, crd)
+                    continue
+                raise SchemasMissing(
                     f"the root Application syncs {group}/{kind} but no pinned CRD defines it in "
                     f"{', '.join(map(str, schema_dirs))}. Fix: `mgctl schemas fetch`"
                 )
@@ -254,7 +281,7 @@ def tailscale_hosts(infra: Path) -> list[str]:
     return sorted(set(hosts))
 
 
-def load_rendered(out: Path, schema_dirs: list[Path]) -> RenderedInfra:
+def load_rendered(out: Path, schema_dirs: list[Path], placeholders: bool = False) -> RenderedInfra:
     infra = infra_dir(out)
     root_apps = load_docs(infra / ROOT_FILE)
     if not any(d.get("kind") == "Application" for d in root_apps):
@@ -273,6 +300,6 @@ def load_rendered(out: Path, schema_dirs: list[Path]) -> RenderedInfra:
         argocd_app=app,
         argocd=release,
         root_apps=root_apps,
-        crds=pinned_crds(schema_dirs, root_synced_kinds(infra, root_apps)),
+        crds=pinned_crds(schema_dirs, root_synced_kinds(infra, root_apps), placeholders),
         tailscale_hosts=tailscale_hosts(infra),
     )

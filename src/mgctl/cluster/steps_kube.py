@@ -92,13 +92,15 @@ class CrdsStep(Step):
     )
 
     def planned(self) -> PlanStep:
-        sources = sorted({c.source for c in self.crds})
+        files = sorted({c.source for c in self.crds if c.versions})
         objects = [
             PlannedObject(
                 "CustomResourceDefinition",
                 c.name,
                 None,
-                f"{c.group}/{c.kind} {','.join(c.versions)}",
+                f"{c.group}/{c.kind} {','.join(c.versions)}"
+                if c.versions
+                else f"{c.group}/{c.kind}; pinned file not fetched",
             )
             for c in self.crds
         ]
@@ -107,7 +109,8 @@ class CrdsStep(Step):
             note=f"poll every {self.interval:.0f}s until each is Established "
             f"(timeout {self.timeout:.0f}s)",
         )
-        stdin = f"{len(self.crds)} CRDs from {', '.join(sources)}"
+        where = ", ".join(files) if files else "the pinned schema dir (`mgctl schemas fetch`)"
+        stdin = f"{len(self.crds)} CRDs from {where}"
         return self._plan([apply_cmd(self.kubectl, stdin), wait], objects)
 
     def _read_args(self) -> list[str]:
