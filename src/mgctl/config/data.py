@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from mgctl.config.base import Duration, EnvName, Model, Name, Size
+from mgctl.config.services import Resources
 
 
 class DatabaseBackup(Model):
@@ -28,6 +29,9 @@ class Database(Model):
     owner: Name
     instances: int = Field(default=1, ge=1, le=5)
     storage: Size = "10Gi"
+    resources: Resources = Field(
+        default=Resources(), description="Per PostgreSQL instance (the seed's 100m/256Mi)"
+    )
     postgres_version: int = Field(default=17, ge=14, le=18)
     credentials: DatabaseCredentials
     backup: DatabaseBackup = DatabaseBackup()

@@ -25,11 +25,6 @@ from mgctl.render.filemap import FileMap, to_yaml_documents
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 RCLONE_IMAGE = "rclone/rclone:1.71.0"
 OFFSITE_SCHEDULE = "*/15 * * * *"
-# The seed's sizing for a small trading database (Database has no resources field yet)
-RESOURCES = {
-    "requests": {"cpu": "100m", "memory": "256Mi"},
-    "limits": {"cpu": "500m", "memory": "512Mi"},
-}
 ACCESS_KEY = "ACCESS_KEY_ID"
 SECRET_KEY = "ACCESS_SECRET_KEY"
 REGION_KEY = "REGION"
@@ -67,7 +62,7 @@ def cluster_spec(platform: Platform, db: Database) -> dict[str, Any]:
             "parameters": {**db.parameters, "archive_timeout": layout.ARCHIVE_TIMEOUT},
         },
         "storage": {"storageClass": platform.cluster.storage_class, "size": db.storage},
-        "resources": RESOURCES,
+        "resources": db.resources.model_dump(by_alias=True),
     }
 
 

@@ -38,7 +38,6 @@ DB_COMPRESSION = {
     None: 1.0,
 }
 SEAWEEDFS_REPLICATION = 1  # defaultReplication "000": one copy (Longhorn replicates the disk)
-DATABASE_POD = {"cpu": "100m", "memory": "256Mi"}  # seed's CNPG instance requests
 WARN_FRACTION = 0.85
 
 
@@ -220,7 +219,9 @@ def platform_pods(platform: Platform) -> list[Pods]:
             _pods("entity-operator", strimzi.ENTITY_RESOURCES, 2),  # topic + user containers
         ]
     for db in platform.databases:
-        pods.append(_pods(f"postgres/{db.name}", {"requests": DATABASE_POD}, db.instances))
+        pods.append(
+            _pods(f"postgres/{db.name}", db.resources.model_dump(by_alias=True), db.instances)
+        )
     return pods
 
 
