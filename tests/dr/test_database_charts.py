@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mgctl.config import Platform, load_platform
-from mgctl.render.database_charts import render_databases, retention_policy
+from mgctl.render.database_charts import cluster, render_databases, retention_policy
 from mgctl.validate.manifests import parse_manifests
 from mgctl.validate.schemas import SchemaRegistry
 
@@ -157,3 +157,10 @@ def test_retention_is_expressed_in_days(duration: str, policy: str) -> None:
 def test_written_paths_stay_inside_mg_deploy(example: Platform) -> None:
     for path in render_databases(example):
         assert Path(path).parts[:2] == ("mg-deploy", "databases")
+
+
+def test_velero_does_not_copy_running_database_volumes() -> None:
+    example = load_platform(Path(__file__).parents[2] / "examples" / "mg" / "platform.yaml")
+    spec = cluster(example, example.databases[0])["spec"]
+    excluded = spec["inheritedMetadata"]["annotations"]["backup.velero.io/backup-volumes-excludes"]
+    assert {"pgdata", "pg-wal"} <= set(excluded.split(","))

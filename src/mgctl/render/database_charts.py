@@ -25,6 +25,7 @@ from mgctl.render.filemap import FileMap, to_yaml_documents
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 RCLONE_IMAGE = "rclone/rclone:1.71.0"
 OFFSITE_SCHEDULE = "*/15 * * * *"
+VELERO_EXCLUDED_VOLUMES = "pgdata,pg-wal,scratch-data,shm"
 ACCESS_KEY = "ACCESS_KEY_ID"
 SECRET_KEY = "ACCESS_SECRET_KEY"
 REGION_KEY = "REGION"
@@ -63,6 +64,11 @@ def cluster_spec(platform: Platform, db: Database) -> dict[str, Any]:
         },
         "storage": {"storageClass": platform.cluster.storage_class, "size": db.storage},
         "resources": db.resources.model_dump(by_alias=True),
+        # Barman, not Velero, backs PostgreSQL up: a file copy of a running data directory is
+        # not a consistent backup, and Velero's Kopia would copy every volume of the pod.
+        "inheritedMetadata": {
+            "annotations": {"backup.velero.io/backup-volumes-excludes": VELERO_EXCLUDED_VOLUMES}
+        },
     }
 
 
