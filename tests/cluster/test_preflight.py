@@ -155,3 +155,19 @@ def test_real_helm_passes() -> None:
     from mgctl.cluster.preflight import check_helm
 
     assert check_helm(Helm(str(find("helm"))))[0].status == "ok"
+
+
+def test_validate_findings_fail_preflight(tmp_path: Path) -> None:
+    """The recorded render holds only what bootstrap reads, so validate reports missing files."""
+    from mgctl.cluster.preflight import check_rendered
+
+    from .conftest import EXAMPLE, RECORDED
+    from .harness import SHARED_CRDS
+
+    check = check_rendered(RECORDED, EXAMPLE, [SHARED_CRDS])[0]
+    assert check.status == "fail"
+    assert "does not exist in mg-infrastructure" in check.detail
+    assert f"mgctl validate {RECORDED}" in check.fix
+    nothing = check_rendered(tmp_path, EXAMPLE, [SHARED_CRDS])[0]
+    assert nothing.status == "fail"
+    assert "mgctl render" in nothing.fix

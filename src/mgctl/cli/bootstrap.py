@@ -81,10 +81,17 @@ def _wait_for_key() -> None:
     )
 
 
-def _states(steps: list[Step]) -> dict[str, str]:
+def _states(steps: list[Step], strict: bool = True) -> dict[str, str]:
+    """Each step's state as read from the cluster (`strict`: reading errors propagate)."""
     states: dict[str, str] = {}
     for step in steps:
-        obs = step.observe()
+        try:
+            obs = step.observe()
+        except Exception as exc:
+            if strict:
+                raise
+            states[step.key] = f"unknown: {str(exc).splitlines()[-1] if str(exc) else exc}"
+            continue
         states[step.key] = "done" if obs.done else f"to do: {obs.detail}"
     return states
 
@@ -169,7 +176,8 @@ def bootstrap(
             err_console.print("[bold red]preflight failed[/]: fix the rows marked fail, re-run.")
             raise typer.Exit(EXIT_FINDINGS)
         if not yes and sys.stdin.isatty():
-            console.print(plan.render_text(_states(steps)), highlight=False, markup=False)
+            states = _states(steps, strict=False)
+            console.print(plan.render_text(states), highlight=False, markup=False, soft_wrap=True)
             typer.confirm("Apply the steps marked 'to do'?", abort=True)
         runner = Bootstrapper(
             steps, say=lambda t: console.print(t, highlight=False, markup=False, soft_wrap=True)

@@ -156,6 +156,16 @@ def check_rendered(out: Path, config: Path, schema_dirs: list[Path]) -> list[Che
                 "--schemas DIR; render with `mgctl render -c platform.yaml -o OUT`",
             )
         ]
+    except Exception as exc:  # a validator that cannot run must not look like a pass
+        return [
+            Check(
+                "mgctl validate",
+                "fail",
+                f"validation could not run: {exc}",
+                f"run `mgctl validate {out} -c {config}` to see the error; "
+                "`--skip-validate` skips this check",
+            )
+        ]
     errors = report.errors
     if errors:
         first = "; ".join(f"{e.file}: {e.message}" for e in errors[:3])
