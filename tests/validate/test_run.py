@@ -110,8 +110,22 @@ def test_helm_template_failure_is_a_finding(
     chart = write_service(root / "mg-deploy", "broken")
     write(chart / "templates/bad.yaml", '{{ fail "set image.tag" }}\n')
     (finding,) = [f for f in run(root, registry, crd_dir) if "broken" in f]
-    assert finding.startswith("mg-deploy/services/broken/Chart.yaml: execution error at")
+    assert finding.startswith("mg-deploy/services/broken/templates/bad.yaml: line 1: execution")
     assert "set image.tag" in finding
+
+
+def test_helm_error_in_the_library_points_at_the_library_source(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    write(
+        root / "mg-deploy/_library/templates/_broken.tpl",
+        '{{- define "mg.broken" -}}\n{{ .Values.nope.deeper }}\n{{- end }}\n',
+    )
+    chart = write_service(root / "mg-deploy", "uses-broken")
+    write(chart / "templates/b.yaml", '{{ include "mg.broken" . }}\n')
+    (finding,) = [f for f in run(root, registry, crd_dir) if "uses-broken" in f or "_broken" in f]
+    assert finding.startswith("mg-deploy/_library/templates/_broken.tpl: line 2: "), finding
 
 
 def test_a_single_repository_can_be_validated(

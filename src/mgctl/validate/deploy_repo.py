@@ -4,6 +4,7 @@ without a Chart.yaml are plain manifests (Argo CD applies them as is) and get th
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -181,7 +182,9 @@ def validate_deploy_repo(
         lint_by_dir = {str(r.chart): r for future in lints for r in future.result()}
         for target, chart, result in zip(targets, prepared, results, strict=True):
             if isinstance(chart, Path) and str(chart) in lint_by_dir:
-                result.findings = _lint_findings(lint_by_dir[str(chart)], target) + result.findings
+                rendered = not any(f.check == "helm-template" for f in result.findings)
+                lint = _lint_findings(lint_by_dir[str(chart)], target, rendered)
+                result.findings = lint + result.findings
         return results + [future.result() for future in plain]
 
 
@@ -212,9 +215,8 @@ def _render(target: ChartTarget, prepared: Path | Finding, kube_version: str) ->
             prepared, target.release, target.namespace, kube_version=kube_version
         )
     except helm.HelmError as exc:
-        failure = Finding(
-            check="helm-template", file=f"{target.display}/Chart.yaml", message=exc.detail
-        )
+        file, line = error_location(target, exc.detail)
+        failure = Finding(check="helm-template", file=file, path=line, message=exc.detail)
         return Rendered(target, None, [failure], time.perf_counter() - started)
     return Rendered(target, output, [], time.perf_counter() - started)
 
@@ -233,17 +235,50 @@ def _check(rendered: Rendered, registry: SchemaRegistry) -> UnitResult:
     return result
 
 
+_TEMPLATE_REF = re.compile(
+    r"(?:^|[\s(\"])[\w.-]+/(?P<file>(?:charts/(?P<dep>[\w.-]+)/)?templates/[\w./-]+?"
+    r"\.(?:yaml|yml|tpl|txt|json))(?::(?P<line>\d+))?"
+)
+
+
+def error_location(target: ChartTarget, detail: str) -> tuple[str, str]:
+    """(display file, "line N") of the last template a helm error names; a template of a local
+    dependency (charts/mg-library/...) is shown at its source (e.g. mg-deploy/_library/...)."""
+    matches = list(_TEMPLATE_REF.finditer(detail))
+    match = matches[-1] if matches else None  # the innermost template: the root cause
+    if not match:
+        return f"{target.display}/Chart.yaml", ""
+    relative = match.group("file")
+    dependency = match.group("dep")
+    if dependency:
+        local = dict(helm.local_dependencies(target.chart_dir))
+        if dependency in local:
+            inside = relative.split("/", 2)[2]
+            source = os.path.relpath(local[dependency] / inside, target.chart_dir.resolve())
+            relative = source
+    display = os.path.normpath(f"{target.display}/{relative}")
+    return display, f"line {match.group('line')}" if match.group("line") else ""
+
+
 _LINT_LOCATION = re.compile(r"^(?P<file>[\w./-]+/?): (?P<text>.*)$")
 
 
-def _lint_findings(lint: helm.LintResult, target: ChartTarget) -> list[Finding]:
+def _lint_findings(lint: helm.LintResult, target: ChartTarget, rendered: bool) -> list[Finding]:
+    """Findings from helm lint. Template errors are located like helm template errors; when the
+    chart did not render, they repeat the helm-template finding and are left out."""
     findings = []
     for severity, messages in ((Severity.ERROR, lint.errors), (Severity.WARNING, lint.warnings)):
         for message in messages:
             match = _LINT_LOCATION.match(message)
-            where = (
-                f"{target.display}/{match.group('file').rstrip('/')}" if match else target.display
-            )
+            location = match.group("file").rstrip("/") if match else ""
             text = match.group("text") if match else message
-            findings.append(Finding(check="helm-lint", severity=severity, file=where, message=text))
+            if location == "templates":
+                if not rendered:
+                    continue
+                where, line = error_location(target, text)
+            else:
+                where, line = (f"{target.display}/{location}" if location else target.display), ""
+            findings.append(
+                Finding(check="helm-lint", severity=severity, file=where, path=line, message=text)
+            )
     return findings
