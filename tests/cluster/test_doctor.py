@@ -221,3 +221,21 @@ def test_age_formatting() -> None:
     from mgctl.cluster.doctor.model import age
 
     assert [age(s) for s in (45, 3420, 3600, 27000, 345600)] == ["45s", "57m", "1h", "7h30m", "4d"]
+
+
+def test_doctor_cli_problems_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = typer.Typer()
+    doctor_cli.register(app)
+
+    @app.callback()
+    def main() -> None:
+        """test"""
+
+    with FakeApiServer(serve("failing.yaml")) as server:
+        kubeconfig = server.kubeconfig(tmp_path / "kc")
+        result = CliRunner().invoke(app, ["doctor", "--kubeconfig", str(kubeconfig),
+                                          "--output", "json", "--problems"])  # fmt: skip
+    data = json.loads(result.output)
+    assert result.exit_code == 1
+    assert data["rows"] and all(r["status"] != "ok" for r in data["rows"])

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mgctl.cluster.kubectl import Kubectl, KubectlError
 from mgctl.cluster.rendered import RenderedInfra
@@ -217,3 +219,19 @@ def test_generated_key_waits_for_confirmation_when_asked() -> None:
     private = resolver.value(deploy_key)
     assert events == ["said", "confirmed"]
     assert public_key_of(private) is not None
+
+
+@given(
+    host=st.sampled_from(["github.com", "gitlab.example.com"]),
+    org=st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True),
+    names=st.lists(
+        st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True), min_size=2, max_size=4, unique=True
+    ),
+)
+def test_repo_credentials_prefix_covers_every_repo(host: str, org: str, names: list[str]) -> None:
+    urls = [f"git@{host}:{org}/{name}.git" for name in names]
+    prefix = repo_credentials_url(urls)
+    assert prefix == f"git@{host}:{org}/" or (
+        prefix.startswith(f"git@{host}:{org}/") and prefix.endswith("/")
+    )
+    assert all(url.startswith(prefix) for url in urls)

@@ -99,3 +99,21 @@ def test_grouped_by_wave_in_order() -> None:
     statuses = [app_status(app(n, w, "synced")) for n, w in (("b", 5), ("a", -5), ("c", 5))]
     waves = by_wave(statuses)
     assert [(w.wave, [a.name for a in w.apps]) for w in waves] == [(-5, ["a"]), (5, ["b", "c"])]
+
+
+def test_live_table_on_a_terminal() -> None:
+    half = [app("cert-manager", -10, "synced"), app("velero", 10, "progressing")]
+    done = [app("cert-manager", -10, "synced"), app("velero", 10, "synced")]
+    now = [0.0]
+    out = StringIO()
+    console = Console(file=out, width=120, force_terminal=True)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    w = Waiter(Kubectl("kubectl", runner=Script([half, done, done])), timeout=60, interval=5,
+               console=console, clock=lambda: now[0], sleep=sleep)  # fmt: skip
+    assert len(w.wait()) == 2
+    text = out.getvalue()
+    assert "Argo CD sync" in text  # the live table, left on screen with the final state
+    assert "\x1b[?25l" in text  # rich Live hid the cursor: it really ran as a live display
