@@ -117,3 +117,17 @@ def test_live_table_on_a_terminal() -> None:
     text = out.getvalue()
     assert "Argo CD sync" in text  # the live table, left on screen with the final state
     assert "\x1b[?25l" in text  # rich Live hid the cursor: it really ran as a live display
+
+
+def test_progress_table_names_what_each_wave_waits_on() -> None:
+    from mgctl.cluster.waiting import progress_table
+
+    apps = [app_status(app("cert-manager", -10, "synced")),
+            app_status(app("velero", 10, "progressing")),
+            app_status(app("loki", 10, "out-of-sync"))]  # fmt: skip
+    out = StringIO()
+    Console(file=out, width=200).print(progress_table(apps, 30, 1800))
+    text = out.getvalue()
+    assert "Argo CD sync: 30s of 1800s" in text
+    assert "loki (OutOfSync/Missing), velero (Synced/Progressing)" in text
+    assert "0/2" in text and "1/1" in text
