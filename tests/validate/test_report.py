@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mgctl.validate.deploy_repo import UnitResult
 from mgctl.validate.manifests import Finding, Severity
 from mgctl.validate.report import Report, print_report
+from mgctl.validate.units import UnitResult
 
 
 def report_with(*findings: Finding) -> Report:

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mgctl.cli.common import EXIT_USAGE, OutputFormat, console, err_console
 from mgctl.config import ConfigError
 from mgctl.tools.binaries import ToolNotFound
-from mgctl.validate.deploy_repo import UnitResult
 from mgctl.validate.report import Report, print_report
 from mgctl.validate.run import ValidationSetupError, default_schema_dir, validate_tree
 from mgctl.validate.schemas import UnsupportedKubernetesVersion
+from mgctl.validate.units import UnitResult
 
 
 def validate(

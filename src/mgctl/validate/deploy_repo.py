@@ -4,8 +4,6 @@ without a Chart.yaml are plain manifests (Argo CD applies them as is) and get th
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,42 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mgctl.validate import helm, policy, pss
-from mgctl.validate.manifests import Finding, Manifest, Severity, load_manifest_file
+from mgctl.validate.helm_findings import error_location, lint_findings
+from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.rendered import split_rendered
 from mgctl.validate.schemas import SchemaRegistry
+from mgctl.validate.units import ChartTarget, UnitResult
 
-DATABASES_NAMESPACE = "databases"
 CHART_GROUPS = ("services", "databases")
-
-
-@dataclass(frozen=True)
-class ChartTarget:
-    chart_dir: Path
-    group: str  # services | databases
-    display: str  # e.g. mg-deploy/services/api
-
-    @property
-    def release(self) -> str:
-        return self.chart_dir.name
-
-    @property
-    def namespace(self) -> str:
-        return self.chart_dir.name if self.group == "services" else DATABASES_NAMESPACE
-
-    @property
-    def pss_level(self) -> pss.Level:
-        return pss.Level.BASELINE if self.group == "databases" else pss.Level.RESTRICTED
-
-
-@dataclass
-class UnitResult:
-    """Outcome for one validated unit (a chart, or a repo of plain manifests)."""
-
-    name: str
-    objects: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    seconds: float = 0.0
-    manifests: list[Manifest] = field(default_factory=list, repr=False)
 
 
 ChartDone = Callable[[UnitResult], None]
@@ -183,7 +152,7 @@ def validate_deploy_repo(
         for target, chart, result in zip(targets, prepared, results, strict=True):
             if isinstance(chart, Path) and str(chart) in lint_by_dir:
                 rendered = not any(f.check == "helm-template" for f in result.findings)
-                lint = _lint_findings(lint_by_dir[str(chart)], target, rendered)
+                lint = lint_findings(lint_by_dir[str(chart)], target, rendered)
                 result.findings = lint + result.findings
         return results + [future.result() for future in plain]
 
@@ -233,52 +202,3 @@ def _check(rendered: Rendered, registry: SchemaRegistry) -> UnitResult:
         result.findings += check_rendered(manifests, registry, target.namespace, target.pss_level)
     result.seconds = rendered.seconds + time.perf_counter() - started
     return result
-
-
-_TEMPLATE_REF = re.compile(
-    r"(?:^|[\s(\"])[\w.-]+/(?P<file>(?:charts/(?P<dep>[\w.-]+)/)?templates/[\w./-]+?"
-    r"\.(?:yaml|yml|tpl|txt|json))(?::(?P<line>\d+))?"
-)
-
-
-def error_location(target: ChartTarget, detail: str) -> tuple[str, str]:
-    """(display file, "line N") of the last template a helm error names; a template of a local
-    dependency (charts/mg-library/...) is shown at its source (e.g. mg-deploy/_library/...)."""
-    matches = list(_TEMPLATE_REF.finditer(detail))
-    match = matches[-1] if matches else None  # the innermost template: the root cause
-    if not match:
-        return f"{target.display}/Chart.yaml", ""
-    relative = match.group("file")
-    dependency = match.group("dep")
-    if dependency:
-        local = dict(helm.local_dependencies(target.chart_dir))
-        if dependency in local:
-            inside = relative.split("/", 2)[2]
-            source = os.path.relpath(local[dependency] / inside, target.chart_dir.resolve())
-            relative = source
-    display = os.path.normpath(f"{target.display}/{relative}")
-    return display, f"line {match.group('line')}" if match.group("line") else ""
-
-
-_LINT_LOCATION = re.compile(r"^(?P<file>[\w./-]+/?): (?P<text>.*)$")
-
-
-def _lint_findings(lint: helm.LintResult, target: ChartTarget, rendered: bool) -> list[Finding]:
-    """Findings from helm lint. Template errors are located like helm template errors; when the
-    chart did not render, they repeat the helm-template finding and are left out."""
-    findings = []
-    for severity, messages in ((Severity.ERROR, lint.errors), (Severity.WARNING, lint.warnings)):
-        for message in messages:
-            match = _LINT_LOCATION.match(message)
-            location = match.group("file").rstrip("/") if match else ""
-            text = match.group("text") if match else message
-            if location == "templates":
-                if not rendered:
-                    continue
-                where, line = error_location(target, text)
-            else:
-                where, line = (f"{target.display}/{location}" if location else target.display), ""
-            findings.append(
-                Finding(check="helm-lint", severity=severity, file=where, path=line, message=text)
-            )
-    return findings

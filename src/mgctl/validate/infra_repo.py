@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from mgctl.validate import policy, pss
-from mgctl.validate.deploy_repo import UnitResult
 from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.schemas import SchemaRegistry
+from mgctl.validate.units import UnitResult
 
 PSS_LABEL = "pod-security.kubernetes.io/enforce"
 DEFAULT_LEVELS = {"databases": pss.Level.BASELINE}

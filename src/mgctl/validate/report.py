@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mgctl.validate.deploy_repo import UnitResult
 from mgctl.validate.manifests import Finding, Severity
+from mgctl.validate.units import UnitResult
 
 
 @dataclass

@@ -12,11 +12,12 @@ from types import ModuleType
 from typing import Any
 
 from mgctl.validate import secrets_scan
-from mgctl.validate.deploy_repo import ChartDone, UnitResult, discover_charts, validate_deploy_repo
+from mgctl.validate.deploy_repo import ChartDone, discover_charts, validate_deploy_repo
 from mgctl.validate.infra_repo import check_infra_unit, load_infra_unit
 from mgctl.validate.manifests import Finding
 from mgctl.validate.report import Report
 from mgctl.validate.schemas import SchemaRegistry
+from mgctl.validate.units import UnitResult
 
 DEPLOY = "mg-deploy"
 INFRA = "mg-infrastructure"
