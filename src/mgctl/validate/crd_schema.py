@@ -8,7 +8,8 @@ The rules mirror what the API server does with a structural schema:
 - null values are pruned by the server before validation (`prune_nulls`), so they are not errors;
 - OpenAPI v3.0 boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric 2020-12 form;
 - `pattern`s are Go RE2: an inline `(?i)` after the start (invalid in Python) makes the whole
-  pattern case-insensitive, and a pattern Python cannot compile is dropped (never a false error).
+  pattern case-insensitive; a pattern Python cannot compile or would read differently (POSIX
+  classes) is dropped (never a false error).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def convert(node: dict[str, Any]) -> dict[str, Any]:
 
 def python_pattern(go_pattern: str) -> str | None:
     """A Python `re` equivalent of a Go RE2 pattern, or None when there is none."""
+    if "[[:" in go_pattern:  # POSIX classes: Python reads them as nested sets, not classes
+        return None
     try:
         re.compile(go_pattern)
         return go_pattern
