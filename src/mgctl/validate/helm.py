@@ -175,6 +175,9 @@ def lint_many(chart_dirs: Sequence[Path], kube_version: str | None = None) -> li
     if kube_version:
         argv += ["--kube-version", kube_version]
     proc = Command(argv, env=helm_env(), timeout=DEFAULT_TIMEOUT).run(check=False)
+    if "unknown flag: --skip-schema-validation" in proc.stderr:  # helm older than 3.16
+        argv.remove("--skip-schema-validation")
+        proc = Command(argv, env=helm_env(), timeout=DEFAULT_TIMEOUT).run(check=False)
     results = {str(chart): LintResult(chart) for chart in chart_dirs}
     current: LintResult | None = None
     bucket: list[str] | None = None  # where continuation lines of the last message go
