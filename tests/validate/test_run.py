@@ -13,7 +13,7 @@ from mgctl.validate.run import ValidationSetupError, find_repos, validate_tree
 from mgctl.validate.schemas import SchemaRegistry
 
 from .builders import to_yaml
-from .conftest import REPO_ROOT
+from .conftest import CRDS, REPO_ROOT
 from .test_secrets_scan import configmap_with, pem_private_key
 from .trees import clean_tree, snapshot, write, write_plain_database, write_service
 
@@ -146,6 +146,8 @@ def test_nothing_to_validate_or_no_schemas_are_setup_errors(tmp_path: Path) -> N
     clean_tree(tmp_path)
     with pytest.raises(ValidationSetupError, match="mgctl schemas fetch"):
         validate_tree(tmp_path, schema_dirs=[tmp_path / "empty"])
+    with pytest.raises(ValidationSetupError, match="typo"):
+        validate_tree(tmp_path, schema_dirs=[CRDS, tmp_path / "typo"])
 
 
 runner = CliRunner()

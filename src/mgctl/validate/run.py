@@ -53,14 +53,15 @@ def find_repos(out_dir: Path) -> tuple[Path | None, Path | None]:
 
 
 def schema_dirs_or_error(schema_dirs: Sequence[Path]) -> list[Path]:
-    usable = [d for d in schema_dirs if d.is_dir() and any(d.rglob("*.yaml"))]
-    if not usable:
-        shown = ", ".join(map(str, schema_dirs)) or "(none)"
+    """The CRD schema dirs, each required to exist and hold YAML (a typo is not ignored)."""
+    missing = [d for d in schema_dirs if not (d.is_dir() and any(d.rglob("*.yaml")))]
+    if missing or not schema_dirs:
+        shown = ", ".join(map(str, missing or schema_dirs)) or "(none)"
         raise ValidationSetupError(
             f"no CRD schemas in {shown}: custom resources cannot be validated. "
             "Fix: run `mgctl schemas fetch`, or pass --schemas DIR (e.g. ../shared/crds)"
         )
-    return usable
+    return list(schema_dirs)
 
 
 def _optional_module(name: str) -> ModuleType | None:
