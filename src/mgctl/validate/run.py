@@ -159,7 +159,11 @@ def validate_tree(
             report.units.insert(0, infra_checked.result())
         if infra_checks and infra is not None and infra_unit is not None:
             schema_root = chart_schema_root or _chart_schema_root(dirs)
-            report.repo_findings += _infra_checks(infra, deploy, infra_unit, schema_root)
+            # validating mg-infrastructure alone: its Applications still point into a sibling
+            # mg-deploy, which the graph check reads (without validating it)
+            sibling = infra.parent / DEPLOY
+            graph_deploy = deploy or (sibling if sibling.is_dir() else None)
+            report.repo_findings += _infra_checks(infra, graph_deploy, infra_unit, schema_root)
         if infra_checks and platform is not None:
             report.repo_findings += _capacity_checks(platform)
         report.repo_findings += secrets.result()
