@@ -221,3 +221,26 @@ def test_cli_invalid_config_is_a_usage_error(tmp_path: Path, crd_dir: Path) -> N
     )
     assert result.exit_code == 2
     assert "kubernetesVersion" in result.output
+
+
+def test_progress_callbacks_see_every_chart(
+    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
+) -> None:
+    root = clean_tree(tmp_path)
+    found: list[int] = []
+    done: list[str] = []
+    validate_tree(
+        root,
+        schema_dirs=[crd_dir],
+        registry=registry,
+        use_kingfisher=False,
+        infra_checks=False,
+        on_charts_found=found.append,
+        on_chart_done=lambda unit: done.append(unit.name),
+    )
+    assert found == [3]
+    assert sorted(done) == [
+        "mg-deploy/databases/postgres-api",
+        "mg-deploy/services/api",
+        "mg-deploy/services/worker",
+    ]

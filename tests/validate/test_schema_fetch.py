@@ -139,3 +139,15 @@ def test_cli_fetch(mirror: tuple[str, Path], tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (dest / "strimzi/1.2.0/040-Crd-kafka.yaml").is_file()
+
+
+def test_cli_fetch_failure_exits_1(mirror: tuple[str, Path], tmp_path: Path) -> None:
+    base_url, root = mirror
+    source = find_source("chart-schemas/loki")
+    file = source.files[0]
+    (root / source.repo / source.tag / file.upstream_dir / file.name).unlink()
+    result = CliRunner().invoke(
+        app, ["schemas", "fetch", "--dest", str(tmp_path / "d"), "--base-url", base_url]
+    )
+    assert result.exit_code == 1
+    assert "chart-schemas/loki/7.3.0" in result.output and "HTTP 404" in result.output
