@@ -73,6 +73,9 @@ class S3Target(Model):
     bucket: str = Field(min_length=3)
     access_key_key: EnvName = Field(description="Doppler key of the access key id")
     secret_key_key: EnvName = Field(description="Doppler key of the secret access key")
+    quota: Size | None = Field(
+        default=None, description="What you pay for or the provider allows; checked by validate"
+    )
 
 
 class Buckets(Model):
@@ -90,6 +93,9 @@ class ObjectStore(Model):
     buckets: Buckets = Buckets()
     access_key_key: EnvName = "S3_ACCESS_KEY_ID"
     secret_key_key: EnvName = "S3_SECRET_ACCESS_KEY"
+    quota: Size | None = Field(
+        default=None, description="External S3 only: the bucket quota/budget, checked by validate"
+    )
     offsite: S3Target | None = Field(
         default=None, description="Second, external S3 target for database backups"
     )

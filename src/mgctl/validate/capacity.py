@@ -5,7 +5,9 @@ Formulas (docs/observability-and-data.md explains the constants):
 - Velero in S3   = backups.veleroDailySize x the longest schedule ttl in days
 - DB backups     = sum(storage x (full backups kept + retention days x WAL_PER_DAY)) / compression,
                    full backups kept = retention / ScheduledBackup interval + 1
-- object store   = the three above vs objectStore.size / SEAWEEDFS_REPLICATION (in-cluster only)
+- object store   = the three above vs objectStore.size / SEAWEEDFS_REPLICATION (in cluster)
+                   or objectStore.quota (external S3, when given)
+- off-site copy  = the database backups again vs objectStore.offsite.quota
 - Loki volume    = logs.perDay / 24 x LOKI_WAL_HOURS + LOKI_LOCAL_BASE vs lokiVolume
 - Prometheus     = metrics.perDay x retention days vs retentionSize (90 % of metrics.storage)
 - cluster        = requests of the platform pods set here + services (x replicas, sidecars
@@ -100,12 +102,60 @@ def database_backup_bytes(platform: Platform) -> float:
     return total
 
 
+def _against(path: str, what: str, need: float, have: float, detail: str) -> list[Finding]:
+    if need > have:
+        return [_finding(path, f"{what} too small: {detail}; short by {_gib(need - have)}")]
+    if need > have * WARN_FRACTION:
+        return [_finding(path, f"{what} nearly full: {detail}", Severity.WARNING)]
+    return []
+
+
+def check_offsite(platform: Platform) -> list[Finding]:
+    """The off-site copy holds the database catalog again (rclone copy never deletes, so the
+    bucket needs a lifecycle rule expiring objects after retention + one backup interval)."""
+    offsite = platform.object_store.offsite
+    if offsite is None:
+        return []
+    need = database_backup_bytes(platform)
+    keep = max((_days(db.backup.retention) for db in platform.databases), default=0.0)
+    detail = (
+        f"needs ~{_gib(need)} of database backups "
+        f"(lifecycle rule: expire after ~{keep + 1:.0f} days)"
+    )
+    if offsite.quota is None:
+        return [
+            _finding(
+                "objectStore.offsite.quota",
+                f"off-site bucket {offsite.bucket!r} {detail}; set quota to have it checked",
+                Severity.WARNING,
+            )
+        ]
+    have = parse_bytes(offsite.quota)
+    return _against(
+        "objectStore.offsite.quota",
+        "off-site bucket",
+        need,
+        have,
+        f"{detail}, quota is {offsite.quota} ({_gib(have)})",
+    )
+
+
 def check_object_store(platform: Platform) -> list[Finding]:
     store = platform.object_store
-    if store.type != "seaweedfs":
-        return []
     logs, velero, dbs = log_bytes(platform), velero_bytes(platform), database_backup_bytes(platform)
     need = logs + velero + dbs
+    if store.type != "seaweedfs":
+        if store.quota is None:
+            return []
+        quota = parse_bytes(store.quota)
+        return _against(
+            "objectStore.quota",
+            "external object store",
+            need,
+            quota,
+            f"needs ~{_gib(need)} = logs {_gib(logs)} + Velero {_gib(velero)} + database "
+            f"backups {_gib(dbs)}, but objectStore.quota is {store.quota} ({_gib(quota)})",
+        )
     have = parse_bytes(store.size) / SEAWEEDFS_REPLICATION
     detail = (
         f"needs ~{_gib(need)} = logs {_gib(logs)} ({platform.observability.logs.per_day}/day x "
@@ -113,18 +163,7 @@ def check_object_store(platform: Platform) -> list[Finding]:
         f"{platform.observability.logs.compression_ratio:g} + index) + Velero {_gib(velero)} + "
         f"database backups {_gib(dbs)}, but objectStore.size is {store.size} ({_gib(have)})"
     )
-    if need > have:
-        return [
-            _finding(
-                "objectStore.size",
-                f"object store too small: {detail}; short by {_gib(need - have)}",
-            )
-        ]
-    if need > have * WARN_FRACTION:
-        return [
-            _finding("objectStore.size", f"object store nearly full: {detail}", Severity.WARNING)
-        ]
-    return []
+    return _against("objectStore.size", "object store", need, have, detail)
 
 
 # --- Loki, Prometheus -----------------------------------------------------------------------
@@ -336,6 +375,7 @@ def check_disks(platform: Platform) -> list[Finding]:
 def check_capacity(platform: Platform) -> list[Finding]:
     return (
         check_object_store(platform)
+        + check_offsite(platform)
         + check_loki_volume(platform)
         + check_prometheus(platform)
         + check_cluster(platform)

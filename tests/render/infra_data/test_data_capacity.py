@@ -11,6 +11,7 @@ from mgctl.validate.capacity import (
     check_disks,
     check_loki_volume,
     check_object_store,
+    check_offsite,
     check_prometheus,
 )
 from mgctl.validate.manifests import Finding, Severity
@@ -129,3 +130,33 @@ def test_disks_multiply_by_longhorn_replicas(tmp_path: Path) -> None:
 
 def test_disks_fit_for_the_example(example: Platform) -> None:
     assert check_disks(example) == []
+
+
+def test_external_object_store_quota_is_checked(tmp_path: Path) -> None:
+    store = {"type": "external", "endpoint": "https://s3.example.com", "quota": "100Gi"}
+    [finding] = check_object_store(platform_from(tmp_path, {"objectStore": store}))
+    assert finding.path == "objectStore.quota" and finding.severity is Severity.ERROR
+    assert "quota is 100Gi" in finding.message and "short by" in finding.message
+    store["quota"] = "5000Gi"
+    assert check_object_store(platform_from(tmp_path, {"objectStore": store})) == []
+
+
+def _offsite(quota: str | None) -> dict[str, object]:
+    target: dict[str, object] = {
+        "endpoint": "https://s3.other.example.com",
+        "bucket": "offsite-db",
+        "accessKeyKey": "OFFSITE_ACCESS_KEY_ID",
+        "secretKeyKey": "OFFSITE_SECRET_ACCESS_KEY",
+    }
+    if quota is not None:
+        target["quota"] = quota
+    return {"objectStore": {"type": "seaweedfs", "size": "5000Gi", "offsite": target}}
+
+
+def test_offsite_copy_is_sized_against_its_quota(tmp_path: Path) -> None:
+    [finding] = check_offsite(platform_from(tmp_path, _offsite("10Gi")))
+    assert finding.path == "objectStore.offsite.quota" and finding.severity is Severity.ERROR
+    assert "database backups" in finding.message and "lifecycle rule" in finding.message
+    assert check_offsite(platform_from(tmp_path, _offsite("5000Gi"))) == []
+    [unset] = check_offsite(platform_from(tmp_path, _offsite(None)))
+    assert unset.severity is Severity.WARNING
