@@ -5,25 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgctl.config.platform import Platform
+from mgctl.render.database_charts import render_databases
 from mgctl.render.deploy_repo import render_deploy
 from mgctl.render.filemap import FileMap
+from mgctl.render.infra.repository import render_infrastructure
 from mgctl.render.writer import WriteResult, write_files
 
 
 def render_all(platform: Platform) -> FileMap:
     files = render_deploy(platform)
-    try:
-        from mgctl.render.database_charts import render_databases
-    except ImportError:  # pragma: no cover - lands with the databases generator
-        pass
-    else:
-        files.update(render_databases(platform))
-    try:
-        from mgctl.render.infra.repository import render_infrastructure
-    except ImportError:  # pragma: no cover - lands with the infrastructure generator
-        pass
-    else:
-        files.update(render_infrastructure(platform))
+    files.update(render_databases(platform))
+    files.update(render_infrastructure(platform))
     return dict(sorted(files.items()))
 
 
