@@ -21,6 +21,7 @@ from mgctl.config.units import parse_duration
 from mgctl.dr import layout
 from mgctl.dr.barman_cloud import data_compression
 from mgctl.render.filemap import FileMap, to_yaml_documents
+from mgctl.render.security_contexts import restricted_container
 
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 RCLONE_IMAGE = "rclone/rclone:1.71.0"
@@ -287,11 +288,7 @@ def offsite_copy(platform: Platform, db: Database, offsite: S3Target) -> dict[st
             "requests": {"cpu": "50m", "memory": "64Mi"},
             "limits": {"cpu": "500m", "memory": "256Mi"},
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": restricted_container(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     return {

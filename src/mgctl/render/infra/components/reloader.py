@@ -8,6 +8,7 @@ from typing import Any
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.security_contexts import restricted_container, restricted_pod
 
 NAME = "reloader"
 NAMESPACE = "reloader"
@@ -21,16 +22,8 @@ def values() -> dict[str, Any]:
             "autoReloadAll": False,
             "readOnlyRootFileSystem": True,
             "deployment": {
-                "securityContext": {
-                    "runAsNonRoot": True,
-                    "runAsUser": 65534,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
-                "containerSecurityContext": {
-                    "allowPrivilegeEscalation": False,
-                    "capabilities": {"drop": ["ALL"]},
-                    "readOnlyRootFilesystem": True,
-                },
+                "securityContext": restricted_pod(65534),
+                "containerSecurityContext": restricted_container(),
             },
         }
     }

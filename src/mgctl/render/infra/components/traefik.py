@@ -13,6 +13,7 @@ from typing import Any
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.security_contexts import restricted_container, restricted_pod
 
 NAME = "traefik"
 NAMESPACE = "traefik"
@@ -65,17 +66,8 @@ def values() -> dict[str, Any]:
             "--entryPoints.websecure.http.aliasHeadersStrategy=reject",
         ],
         "service": {"spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"}},
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": 65532,
-            "runAsGroup": 65532,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-        },
+        "podSecurityContext": restricted_pod(65532, 65532),
+        "securityContext": restricted_container(),
     }
 
 
