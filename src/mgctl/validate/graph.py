@@ -2,7 +2,8 @@
 
 - crd-order:      every custom resource's kind is installed by an Application of an earlier
                   sync wave (`mgctl.io/provides-crds` on the Applications); Argo CD's own kinds
-                  are installed by bootstrap.
+                  are installed by bootstrap. The same holds for the custom resources rendered
+                  from each mg-deploy directory against the ApplicationSet that syncs it.
 - source-path:    every Application/ApplicationSet source path (and `$values` file) exists in
                   the generated repositories; ApplicationSet git generators are expanded over
                   the directories they match.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,7 @@ class Graph:
         self.findings: list[Finding] = []
         self.apps: list[App] = []
         self.appsets: list[tuple[Manifest, list[str] | None]] = []
+        self.generated: dict[str, App] = {}  # mg-deploy directory -> its ApplicationSet's App
         for manifest in manifests:
             if manifest.group != "argoproj.io":
                 continue
@@ -230,7 +232,9 @@ class Graph:
         for directory in dirs or []:
             body = _substitute(template, directory)
             name = str((body.get("metadata") or {}).get("name", directory))
-            self.apps.append(_app(appset, body, name, _wave(appset.body)))
+            app = _app(appset, body, name, _wave(appset.body))
+            self.apps.append(app)
+            self.generated[directory.strip("/")] = app
 
     def _assign_synced(self) -> None:
         """Which Application syncs each file of mg-infrastructure (directory sources)."""
@@ -291,6 +295,40 @@ class Graph:
                         f"provider {names}; move it to a later wave",
                     )
                 )
+
+    def deploy_crd_order(self, units: Sequence[tuple[str, Sequence[Manifest]]]) -> None:
+        """Custom resources rendered from mg-deploy (ServiceMonitors, ExternalSecrets, CNPG
+        Clusters…) need their CRD provider in a wave before the ApplicationSet that syncs them."""
+        providers: dict[str, list[App]] = {}
+        for app in self.apps:
+            for kind in app.provides:
+                providers.setdefault(kind, []).append(app)
+        for directory, manifests in units:
+            owner = self.generated.get(directory)
+            for manifest in manifests:
+                if not _is_custom(manifest):
+                    continue
+                key = _manifest_key(manifest)
+                candidates = providers.get(key, [])
+                if not candidates:
+                    self.findings.append(
+                        manifest.finding(
+                            "graph.crd-order",
+                            "kind",
+                            f"no Application installs the CRD of {key}, which "
+                            f"mg-deploy/{directory} uses; the sync would fail",
+                        )
+                    )
+                elif owner is not None and not any(p.wave < owner.wave for p in candidates):
+                    names = ", ".join(f"{p.name} (wave {p.wave})" for p in candidates)
+                    self.findings.append(
+                        manifest.finding(
+                            "graph.crd-order",
+                            "kind",
+                            f"{key} is synced by {owner.name} at wave {owner.wave:g}, not after "
+                            f"its CRD provider {names}; move the ApplicationSet to a later wave",
+                        )
+                    )
 
     def source_paths(self) -> None:
         for appset, dirs in self.appsets:
@@ -475,8 +513,13 @@ class Graph:
 
 
 def check_infrastructure(
-    infra_dir: Path, deploy_dir: Path | None, manifests: list[Manifest]
+    infra_dir: Path,
+    deploy_dir: Path | None,
+    manifests: list[Manifest],
+    deploy_units: Sequence[tuple[str, Sequence[Manifest]]] = (),
 ) -> list[Finding]:
+    """Graph checks over mg-infrastructure; `deploy_units` are the rendered objects of each
+    mg-deploy directory (`services/<name>`, `databases/<name>`) for the CRD-order check."""
     graph = Graph(infra_dir, deploy_dir, manifests)
     if graph.repos.infra_url is None:
         return [
@@ -488,6 +531,7 @@ def check_infrastructure(
             )
         ]
     graph.crd_order()
+    graph.deploy_crd_order(deploy_units)
     graph.source_paths()
     graph.namespace_pss()
     graph.project_scope()

@@ -75,12 +75,17 @@ def _optional_module(name: str) -> ModuleType | None:
 
 
 def _infra_checks(
-    infra: Path, deploy: Path | None, infra_unit: UnitResult, schema_root: Path
+    infra: Path,
+    deploy: Path | None,
+    infra_unit: UnitResult,
+    schema_root: Path,
+    deploy_units: list[UnitResult],
 ) -> list[Finding]:
     findings: list[Finding] = []
     graph = _optional_module("graph")
     if graph is not None:
-        findings += graph.check_infrastructure(infra, deploy, infra_unit.manifests)
+        rendered = [(u.name.split("/", 1)[1], u.manifests) for u in deploy_units if "/" in u.name]
+        findings += graph.check_infrastructure(infra, deploy, infra_unit.manifests, rendered)
     chart_values = _optional_module("chart_values")
     if chart_values is not None:
         findings += chart_values.check_chart_values(infra, schema_root)
@@ -163,7 +168,10 @@ def validate_tree(
             # mg-deploy, which the graph check reads (without validating it)
             sibling = infra.parent / DEPLOY
             graph_deploy = deploy or (sibling if sibling.is_dir() else None)
-            report.repo_findings += _infra_checks(infra, graph_deploy, infra_unit, schema_root)
+            deploy_units = [u for u in report.units if u is not infra_unit]
+            report.repo_findings += _infra_checks(
+                infra, graph_deploy, infra_unit, schema_root, deploy_units
+            )
         if infra_checks and platform is not None:
             report.repo_findings += _capacity_checks(platform)
         report.repo_findings += secrets.result()

@@ -12,7 +12,7 @@ from mgctl.render.infra.components import traefik
 from mgctl.validate.chart_values import check_chart_values
 from mgctl.validate.graph import check_infrastructure
 from mgctl.validate.infra_repo import check_infra_manifests
-from mgctl.validate.manifests import Finding
+from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import infra_manifests
@@ -231,3 +231,47 @@ def test_crd_order_of_a_root_level_object_uses_its_own_wave(tree: Path) -> None:
     findings = only(graph(tree), "graph.crd-order")
     assert [(f.kind, f.name) for f in findings] == [("ImageUpdater", "services")]
     assert "synced by root at wave 3" in findings[0].message
+
+
+def _database_units(tree: Path) -> list[tuple[str, list[Manifest]]]:
+    units = []
+    for directory in sorted((tree / "mg-deploy" / "databases").iterdir()):
+        manifests = []
+        for file in sorted(directory.glob("*.yaml")):
+            found, _ = load_manifest_file(file, f"mg-deploy/databases/{directory.name}/{file.name}")
+            manifests += found
+        units.append((f"databases/{directory.name}", manifests))
+    return units
+
+
+def _deploy_graph(tree: Path) -> list[Finding]:
+    return check_infrastructure(
+        tree / "mg-infrastructure", tree / "mg-deploy", infra_manifests(tree), _database_units(tree)
+    )
+
+
+def test_graph_checks_mg_deploy_custom_resources(tree: Path) -> None:
+    assert _deploy_graph(tree) == []
+
+
+def test_graph_catches_an_mg_deploy_kind_nobody_installs(tree: Path) -> None:
+    def forget_cluster(docs: list[dict[str, Any]]) -> None:
+        annotations = docs[0]["metadata"]["annotations"]
+        kinds = annotations["mgctl.io/provides-crds"].split(",")
+        annotations["mgctl.io/provides-crds"] = ",".join(
+            k for k in kinds if k != "postgresql.cnpg.io/Cluster"
+        )
+
+    edit(tree / "mg-infrastructure/base/cloudnative-pg/application.yaml", forget_cluster)
+    findings = only(_deploy_graph(tree), "graph.crd-order")
+    assert findings and all("postgresql.cnpg.io/Cluster" in f.message for f in findings)
+    assert "mg-deploy/databases/postgres-" in findings[0].message
+
+
+def test_graph_catches_an_applicationset_before_its_crds(tree: Path) -> None:
+    def too_early(docs: list[dict[str, Any]]) -> None:
+        docs[0]["metadata"]["annotations"][WAVE] = "-30"
+
+    edit(tree / "mg-infrastructure/applicationsets/databases.yaml", too_early)
+    findings = only(_deploy_graph(tree), "graph.crd-order")
+    assert any("move the ApplicationSet to a later wave" in f.message for f in findings)
