@@ -50,3 +50,16 @@ def test_the_example_is_in_the_corpus() -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the file"):
         load_platform(tmp_path / "absent.yaml")
+
+
+def test_doppler_token_secrets_default_per_environment(tmp_path: Path) -> None:
+    minimal = (FIXTURES / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "platform.yaml"
+    config.write_text(
+        minimal + "project:\n  environments:\n    production: { config: prd }\n"
+        "    development: { config: dev }\n",
+        encoding="utf-8",
+    )
+    environments = load_platform(config).project.environments
+    assert environments["production"].token_secret == "doppler-token-production"
+    assert environments["development"].token_secret == "doppler-token-development"

@@ -16,7 +16,10 @@ EnvironmentName = Literal["development", "staging", "production"]
 class DopplerEnvironment(Model):
     config: str = Field(min_length=1, description="Doppler config name, e.g. prd")
     token_secret: Name = Field(
-        default="doppler-token", description="Secret in external-secrets holding the service token"
+        default="",
+        validate_default=False,
+        description="Secret in external-secrets holding the service token "
+        "(default doppler-token-<environment>)",
     )
 
 
@@ -43,6 +46,21 @@ class Project(Model):
                 f"use one of {', '.join(SUPPORTED_KUBERNETES)}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _token_secrets(self) -> Project:
+        for name, env in self.environments.items():
+            if not env.token_secret:
+                env.token_secret = f"doppler-token-{name}"
+        seen: dict[str, str] = {}
+        for name, env in self.environments.items():
+            if env.token_secret in seen:
+                raise ValueError(
+                    f"environments.{name}.tokenSecret {env.token_secret!r} is also used by "
+                    f"{seen[env.token_secret]}: each Doppler config needs its own service token"
+                )
+            seen[env.token_secret] = name
+        return self
 
     @model_validator(mode="after")
     def _own_environment_listed(self) -> Project:

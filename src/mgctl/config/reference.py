@@ -44,8 +44,8 @@ def _default(field: FieldInfo) -> str:
         return ""
     if isinstance(value, BaseModel):
         return "(see below)"
-    if value in ([], {}):
-        return "empty"
+    if value in ([], {}, ""):
+        return "empty" if value != "" else "(derived)"
     text = json.dumps(value, default=str)
     return f"`{text}`" if len(text) <= 60 else "(see below)"
 
