@@ -1,48 +1,33 @@
 """Test helpers for the mg-library chart: build a service chart, run real helm, check objects.
 
 Checks applied to every rendered object:
-- built-in kinds: the Kubernetes 1.35 JSON schema in strict mode (unknown fields are errors),
-  via the `kubernetes_validate` package;
-- custom resources: the upstream CRD's openAPIV3Schema from /work/shared/crds, made strict
-  (additionalProperties: false wherever `properties` is given without additionalProperties or
-  x-kubernetes-preserve-unknown-fields);
-- pod templates: Pod Security Standards "restricted".
+- built-in kinds: the Kubernetes 1.35 JSON schema in strict mode (unknown fields are errors);
+- custom resources: the pinned upstream CRDs from ../shared/crds, strict;
+- pod templates: Pod Security Standards "restricted";
+all through the product's own checks (`mgctl.validate.schemas`, `mgctl.validate.pss`), which
+tests/validate proves against hand-made violations.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import kubernetes_validate
 import yaml
 
 from mgctl.tools import binaries
 from mgctl.tools.command import Command, CommandError
+from mgctl.validate import pss
+from mgctl.validate.manifests import Manifest
+from mgctl.validate.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 LIBRARY_DIR = REPO / "src" / "mgctl" / "render" / "library_chart"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 K8S_VERSION = "1.35"
-
-CRD_FILES = {
-    ("monitoring.coreos.com/v1", "ServiceMonitor"): (
-        "prometheus-operator/v0.93.0/monitoring.coreos.com_servicemonitors.yaml"
-    ),
-    ("external-secrets.io/v1", "ExternalSecret"): (
-        "external-secrets/v2.9.0/external-secrets.io_externalsecrets.yaml"
-    ),
-    ("traefik.io/v1alpha1", "IngressRoute"): (
-        "traefik/helm-chart-v41.3.0/traefik.io_ingressroutes.yaml"
-    ),
-    ("cert-manager.io/v1", "Certificate"): "cert-manager/v1.21.1/cert-manager.io_certificates.yaml",
-}
 
 SERVICE_CHART_YAML = """\
 apiVersion: v2
@@ -170,132 +155,37 @@ def one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return found[0]
 
 
-# --- schemas ---------------------------------------------------------------------------
-
-
-def _strictify(schema: Any) -> Any:
-    if isinstance(schema, list):
-        return [_strictify(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: _strictify(value) for key, value in schema.items()}
-    if (
-        "properties" in out
-        and "additionalProperties" not in out
-        and not out.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        out["additionalProperties"] = False
-    return out
+# --- schemas and Pod Security: the product's own checks (mgctl.validate) -------------------
 
 
 @functools.cache
-def crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
-    relative = CRD_FILES[(api_version, kind)]
-    crd = yaml.safe_load((SHARED / "crds" / relative).read_text(encoding="utf-8"))
-    version = api_version.split("/")[1]
-    assert crd["spec"]["names"]["kind"] == kind
-    for served in crd["spec"]["versions"]:
-        if served["name"] == version:
-            assert served.get("served", False), f"{kind} {api_version} is not served"
-            schema = _strictify(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
-            return jsonschema.Draft202012Validator(schema)
-    raise AssertionError(f"{relative} has no version {version}")
+def registry() -> SchemaRegistry:
+    """Kubernetes 1.35 (strict) plus the pinned CRDs in ../shared/crds."""
+    return SchemaRegistry(K8S_VERSION, [SHARED / "crds"])
+
+
+def as_manifest(obj: dict[str, Any]) -> Manifest:
+    meta = obj.get("metadata") or {}
+    return Manifest(
+        api_version=str(obj.get("apiVersion", "")),
+        kind=str(obj.get("kind", "")),
+        name=str(meta.get("name", "")),
+        namespace=meta.get("namespace"),
+        source="rendered",
+        doc_index=0,
+        body=obj,
+    )
 
 
 def schema_errors(obj: dict[str, Any]) -> list[str]:
     """Strict schema errors for one object (empty list = valid)."""
-    key = (obj.get("apiVersion", ""), obj.get("kind", ""))
-    if key in CRD_FILES:
-        validator = crd_validator(*key)
-        return [
-            f"{obj['kind']}/{obj['metadata']['name']}: {'.'.join(map(str, e.path))}: {e.message}"
-            for e in validator.iter_errors(obj)
-        ]
-    try:
-        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
-    except kubernetes_validate.ValidationError as exc:
-        path = ".".join(str(p) for p in exc.path)
-        return [f"{obj['kind']}/{obj['metadata']['name']}: {path}: {exc.message}"]
-    return []
-
-
-# --- Pod Security Standards: restricted ---------------------------------------------------
-
-ALLOWED_VOLUME_TYPES = {
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-}
-SAFE_SYSCTLS = {
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-}
-
-
-def _containers(pod_spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for field in ("initContainers", "containers", "ephemeralContainers"):
-        for container in pod_spec.get(field) or []:
-            yield f"{field}[{container.get('name')}]", container
+    return [str(f) for f in registry().validate(as_manifest(obj))]
 
 
 def pss_restricted_violations(pod_spec: dict[str, Any]) -> list[str]:
     """Violations of the PSS 'restricted' profile (baseline + restricted controls)."""
-    problems: list[str] = []
-    pod_sc = pod_spec.get("securityContext") or {}
-    for flag in ("hostNetwork", "hostPID", "hostIPC"):
-        if pod_spec.get(flag):
-            problems.append(f"pod: {flag} is true")
-    for volume in pod_spec.get("volumes") or []:
-        kinds = set(volume) - {"name"}
-        if not kinds <= ALLOWED_VOLUME_TYPES:
-            problems.append(f"volume {volume.get('name')}: type {sorted(kinds)} not allowed")
-    for sysctl in pod_sc.get("sysctls") or []:
-        if sysctl.get("name") not in SAFE_SYSCTLS:
-            problems.append(f"pod: unsafe sysctl {sysctl.get('name')}")
-    if pod_sc.get("runAsUser") == 0:
-        problems.append("pod: runAsUser 0")
-    pod_seccomp = (pod_sc.get("seccompProfile") or {}).get("type")
-    if pod_seccomp is not None and pod_seccomp not in ("RuntimeDefault", "Localhost"):
-        problems.append(f"pod: seccompProfile {pod_seccomp}")
-    for name, container in _containers(pod_spec):
-        sc = container.get("securityContext") or {}
-        if sc.get("privileged"):
-            problems.append(f"{name}: privileged")
-        if sc.get("allowPrivilegeEscalation") is not False:
-            problems.append(f"{name}: allowPrivilegeEscalation must be false")
-        caps = sc.get("capabilities") or {}
-        if "ALL" not in (caps.get("drop") or []):
-            problems.append(f"{name}: capabilities must drop ALL")
-        extra = set(caps.get("add") or []) - {"NET_BIND_SERVICE"}
-        if extra:
-            problems.append(f"{name}: adds capabilities {sorted(extra)}")
-        run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
-        if run_as_non_root is not True:
-            problems.append(f"{name}: runAsNonRoot must be true (pod or container)")
-        if sc.get("runAsUser") == 0:
-            problems.append(f"{name}: runAsUser 0")
-        seccomp = (sc.get("seccompProfile") or {}).get("type", pod_seccomp)
-        if seccomp not in ("RuntimeDefault", "Localhost"):
-            problems.append(f"{name}: seccompProfile must be RuntimeDefault or Localhost")
-        if sc.get("procMount") not in (None, "Default"):
-            problems.append(f"{name}: procMount {sc.get('procMount')}")
-        for port in container.get("ports") or []:
-            if port.get("hostPort"):
-                problems.append(f"{name}: hostPort {port['hostPort']}")
-    return problems
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": pod_spec}
+    return [str(f) for f in pss.check_manifest(as_manifest(pod), pss.Level.RESTRICTED)]
 
 
 def check_objects(objects: list[dict[str, Any]]) -> None:
@@ -303,9 +193,7 @@ def check_objects(objects: list[dict[str, Any]]) -> None:
     errors: list[str] = []
     for obj in objects:
         errors += schema_errors(obj)
-        if obj.get("kind") == "Deployment":
-            pod_spec = obj["spec"]["template"]["spec"]
-            errors += [f"Deployment PSS: {p}" for p in pss_restricted_violations(pod_spec)]
+        errors += [str(f) for f in pss.check_manifest(as_manifest(obj), pss.Level.RESTRICTED)]
     assert not errors, "\n".join(errors)
 
 
