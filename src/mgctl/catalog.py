@@ -128,7 +128,7 @@ _ENTRIES = (
         "alloy/helm-chart-1.11.1",
     ),
     CatalogEntry(
-        "seaweedfs", "https://seaweedfs.github.io/seaweedfs/helm", "seaweedfs", "4.33.0", "4.33"
+        "seaweedfs", "https://seaweedfs.github.io/seaweedfs/helm", "seaweedfs", "4.0.448", "4.48"
     ),
     CatalogEntry(
         "velero",
