@@ -15,6 +15,8 @@ from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import write_platform
 
+NAME_LABEL = "kubernetes.io/metadata.name"
+
 OFFSITE = {
     "endpoint": "https://s3.eu-central-2.wasabisys.com",
     "region": "eu-central-2",
@@ -66,8 +68,15 @@ def test_every_object_validates_against_the_pinned_schemas(
             assert registry.is_served(manifest.api_version, manifest.kind), manifest.kind
             assert registry.validate(manifest) == [], (path, manifest.kind)
             kinds.add(manifest.kind)
-    expected = {"Cluster", "PodMonitor", "ObjectStore", "ScheduledBackup", "ExternalSecret"}
-    assert kinds == (expected | {"CronJob", "NetworkPolicy"} if which == "offsite" else expected)
+    expected = {
+        "Cluster",
+        "PodMonitor",
+        "NetworkPolicy",
+        "ObjectStore",
+        "ScheduledBackup",
+        "ExternalSecret",
+    }
+    assert kinds == (expected | {"CronJob"} if which == "offsite" else expected)
 
 
 def test_cluster_archives_through_the_plugin_with_config_values(example: Platform) -> None:
@@ -164,3 +173,24 @@ def test_velero_does_not_copy_running_database_volumes() -> None:
     spec = cluster(example, example.databases[0])["spec"]
     excluded = spec["inheritedMetadata"]["annotations"]["backup.velero.io/backup-volumes-excludes"]
     assert {"pgdata", "pg-wal"} <= set(excluded.split(","))
+
+
+def test_only_its_services_the_operator_and_prometheus_reach_a_database() -> None:
+    example = load_platform(Path(__file__).parents[2] / "examples" / "mg" / "platform.yaml")
+    docs = list(
+        yaml.safe_load_all(
+            render_databases(example)["mg-deploy/databases/postgres-engine/cluster.yaml"]
+        )
+    )
+    (policy,) = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"cnpg.io/cluster": "postgres-engine"}
+    allowed = {
+        (peer.get("namespaceSelector", {}).get("matchLabels", {}).get(NAME_LABEL), port["port"])
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+        for port in rule["ports"]
+    }
+    assert ("engine", 5432) in allowed and ("broker", 5432) not in allowed
+    assert ("cnpg-system", 8000) in allowed and ("monitoring", 9187) in allowed
+    assert (None, 5432) in allowed  # the cluster's own instances (replication)
+    assert policy["spec"]["policyTypes"] == ["Ingress"]

@@ -26,6 +26,8 @@ from mgctl.render.security_contexts import restricted_container
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 RCLONE_IMAGE = "rclone/rclone:1.71.0"
 OFFSITE_SCHEDULE = "*/15 * * * *"
+OPERATOR_NAMESPACE = "cnpg-system"
+MONITORING_NAMESPACE = "monitoring"
 VELERO_EXCLUDED_VOLUMES = "pgdata,pg-wal,scratch-data,shm"
 ACCESS_KEY = "ACCESS_KEY_ID"
 SECRET_KEY = "ACCESS_SECRET_KEY"
@@ -179,6 +181,43 @@ def pod_monitor(db: Database) -> dict[str, Any]:
         "spec": {
             "selector": {"matchLabels": {"cnpg.io/cluster": db.name}},
             "podMetricsEndpoints": [{"port": "metrics"}],
+        },
+    }
+
+
+def _from_namespace(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def database_network_policy(platform: Platform, db: Database) -> dict[str, Any]:
+    """Who may connect to the PostgreSQL pods: the services that use this database, the
+    cluster's own instances (replication), the CNPG operator (instance manager status, 8000)
+    and Prometheus (9187). Ingress only: the instances still reach the API server and the
+    object store, whose addresses a policy here cannot know."""
+    clients = [s.name for s in platform.services if db in platform.service_databases(s)]
+    own_pods = {"podSelector": {"matchLabels": {"cnpg.io/cluster": db.name}}}
+    postgres = [{"protocol": "TCP", "port": 5432}]
+    ingress: list[dict[str, Any]] = [{"from": [own_pods], "ports": postgres}]
+    if clients:
+        ingress.append({"from": [_from_namespace(n) for n in clients], "ports": postgres})
+    ingress += [
+        {
+            "from": [_from_namespace(OPERATOR_NAMESPACE)],
+            "ports": [{"protocol": "TCP", "port": 8000}],
+        },
+        {
+            "from": [_from_namespace(MONITORING_NAMESPACE)],
+            "ports": [{"protocol": "TCP", "port": 9187}],
+        },
+    ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(db.name, db),
+        "spec": {
+            "podSelector": {"matchLabels": {"cnpg.io/cluster": db.name}},
+            "policyTypes": ["Ingress"],
+            "ingress": ingress,
         },
     }
 
@@ -398,7 +437,9 @@ def offsite_copy_network_policy(
 def render_database(platform: Platform, db: Database) -> FileMap:
     base = f"mg-deploy/databases/{db.name}"
     files: FileMap = {
-        f"{base}/cluster.yaml": to_yaml_documents([cluster(platform, db), pod_monitor(db)]),
+        f"{base}/cluster.yaml": to_yaml_documents(
+            [cluster(platform, db), pod_monitor(db), database_network_policy(platform, db)]
+        ),
         f"{base}/backup.yaml": to_yaml_documents(
             [object_store(platform.object_store, db), scheduled_backup(db)]
         ),
