@@ -15,6 +15,13 @@ from typing import Any, Literal
 
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 
+# Cluster-scoped kinds most charts create: the RBAC of their controller, and their CRDs.
+CLUSTER_RBAC = (
+    "rbac.authorization.k8s.io/ClusterRole",
+    "rbac.authorization.k8s.io/ClusterRoleBinding",
+)
+CRDS_AND_RBAC = ("apiextensions.k8s.io/CustomResourceDefinition", *CLUSTER_RBAC)
+
 
 @dataclass(frozen=True)
 class ChartRef:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 from mgctl.render.infra.components import loki
 
 NAMESPACE = "alloy"
@@ -117,10 +117,7 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=6,
             chart=CATALOG["alloy"].ref,
             values=values(platform),
-            cluster_resources=(
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CLUSTER_RBAC,),
             namespaces=(
                 Namespace(
                     NAMESPACE,

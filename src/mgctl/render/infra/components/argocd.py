@@ -6,7 +6,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
 NAME = "argocd"
 NAMESPACE = "argocd"
@@ -69,11 +69,7 @@ def build(platform: Platform) -> list[Component]:
                 "argoproj.io/AppProject",
             ),
             namespaces=(Namespace(NAMESPACE),),
-            cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CRDS_AND_RBAC,),
             description="GitOps engine; syncs both repositories",
             seed_deviation="Seed: v2.13.2 raw manifests. Now the argo-cd chart, installed once by "
             "bootstrap and then managed by itself with the same version and values.",

@@ -8,7 +8,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
 NAMESPACE = "cnpg-system"
 RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
@@ -56,9 +56,7 @@ def build(platform: Platform) -> list[Component]:
             values=operator_values(platform),
             provides_crds=CNPG_CRDS,
             cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CRDS_AND_RBAC,
                 "admissionregistration.k8s.io/MutatingWebhookConfiguration",
                 "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
             ),
@@ -73,11 +71,7 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["plugin-barman-cloud"].ref,
             values=plugin_values(platform),
             provides_crds=("barmancloud.cnpg.io/ObjectStore",),
-            cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CRDS_AND_RBAC,),
             description="Barman Cloud CNPG-I plugin: WAL archive and base backups to S3",
             seed_deviation=(
                 "in-tree barmanObjectStore is deprecated since CNPG 1.26 and removed in 1.31; "

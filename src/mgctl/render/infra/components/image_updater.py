@@ -12,7 +12,7 @@ from typing import Any
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, SYNC_WAVE
-from mgctl.render.infra.component import Component
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component
 
 NAME = "argocd-image-updater"
 CONTROLLER_WAVE = 3
@@ -96,11 +96,7 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["argocd-image-updater"].ref,
             values=values(platform),
             provides_crds=("argocd-image-updater.argoproj.io/ImageUpdater",),
-            cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CRDS_AND_RBAC,),
             description="Bumps service image tags in mg-deploy (git write-back)",
             seed_deviation="Seed: Application annotations. 1.x configures through an "
             "ImageUpdater CR (annotations only with useAnnotations); installed in argocd.",

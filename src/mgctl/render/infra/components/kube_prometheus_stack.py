@@ -19,7 +19,7 @@ from typing import Any
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_bytes, parse_duration
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 from mgctl.render.infra.components import alerting, loki, seaweedfs
 
 NAMESPACE = "monitoring"
@@ -234,8 +234,7 @@ def build(platform: Platform) -> list[Component]:
             values=values(platform),
             manifests={"service-monitors": [coredns_monitor()]},
             cluster_resources=(
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CLUSTER_RBAC,
                 "admissionregistration.k8s.io/MutatingWebhookConfiguration",
                 "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
             ),

@@ -7,7 +7,7 @@ from typing import Any
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
-from mgctl.render.infra.component import Component
+from mgctl.render.infra.component import CLUSTER_RBAC, Component
 from mgctl.render.infra.components import seaweedfs
 
 NAMESPACE = "monitoring"
@@ -101,10 +101,7 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=5,
             chart=CATALOG["loki"].ref,
             values=values(platform),
-            cluster_resources=(
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CLUSTER_RBAC,),
             description="Logs: Loki monolithic, tsdb v13 on S3, compactor retention",
             seed_deviation=(
                 "chart moved to grafana-community; SingleBinary is now Monolithic; chunks on "

@@ -11,7 +11,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components.external_secrets import external_secret
 
 NAME = "longhorn"
@@ -177,9 +177,7 @@ def build(platform: Platform) -> list[Component]:
             ),
             namespaces=(namespace,),
             cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CRDS_AND_RBAC,
                 "storage.k8s.io/StorageClass",
                 "storage.k8s.io/CSIDriver",
                 "scheduling.k8s.io/PriorityClass",

@@ -6,7 +6,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
 NAME = "metallb"
 NAMESPACE = "metallb-system"
@@ -64,9 +64,7 @@ def build(platform: Platform) -> list[Component]:
             ),
             namespaces=(Namespace(NAMESPACE, "privileged", SPEAKER_REASON),),
             cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CRDS_AND_RBAC,
                 "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
             ),
             description="LoadBalancer Services on bare metal (k3s: --disable servicelb)",

@@ -7,7 +7,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 from mgctl.render.security_contexts import restricted_container, restricted_pod
 
 NAME = "reloader"
@@ -38,10 +38,7 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["reloader"].ref,
             values=values(),
             namespaces=(Namespace(NAMESPACE),),
-            cluster_resources=(
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CLUSTER_RBAC,),
             description="Restarts workloads when their Secrets/ConfigMaps change",
             seed_deviation="Not in the seed: ESO refreshes Secrets, but pods read env at start.",
         )

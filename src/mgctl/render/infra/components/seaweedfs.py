@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 
 NAMESPACE = "seaweedfs"
 S3_CONFIG_SECRET = "seaweedfs-s3-config"
@@ -182,10 +182,7 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=4,
             chart=CATALOG["seaweedfs"].ref,
             values=values(platform),
-            cluster_resources=(
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CLUSTER_RBAC,),
             description="In-cluster S3 (master, volume, filer with S3 gateway) and its buckets",
             seed_deviation=(
                 "MinIO's community edition is unmaintained (no images since 2025-10); "

@@ -13,7 +13,7 @@ from typing import Any
 
 from mgctl.config.platform import Platform
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, pss_labels
-from mgctl.render.infra.component import Component, Namespace, PodSecurityLevel
+from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace, PodSecurityLevel
 from mgctl.render.infra.components.external_secrets import external_secret
 
 CLUSTER_NAME = "security"
@@ -198,8 +198,7 @@ def build(platform: Platform) -> list[Component]:
             manifests={"namespaces": namespaces, "rbac": developer_rbac()},
             cluster_resources=(
                 "/Namespace",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CLUSTER_RBAC,
             ),
             description="Namespaces with Pod Security labels; developer RBAC",
             seed_deviation="Seed: PSS labels on four hand-listed namespaces, none on those Argo CD "

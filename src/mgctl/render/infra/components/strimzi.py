@@ -9,7 +9,7 @@ from mgctl.catalog import CATALOG
 from mgctl.config.data import KafkaTopic
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
 NAMESPACE = "kafka"
 CLUSTER = "kafka"
@@ -174,11 +174,7 @@ def build(platform: Platform) -> list[Component]:
             values=operator_values(platform),
             manifests=manifests,
             provides_crds=STRIMZI_CRDS,
-            cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CRDS_AND_RBAC,),
             namespaces=(
                 Namespace(
                     NAMESPACE,

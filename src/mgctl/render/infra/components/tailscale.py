@@ -14,7 +14,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components import argocd, longhorn
 from mgctl.render.infra.components.external_secrets import external_secret
 
@@ -174,9 +174,7 @@ def build(platform: Platform) -> list[Component]:
             ),
             namespaces=(namespace,),
             cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CRDS_AND_RBAC,
                 "networking.k8s.io/IngressClass",
                 "tailscale.com/Connector",
             ),

@@ -12,7 +12,7 @@ from typing import Any
 
 from mgctl.catalog import CATALOG
 from mgctl.config.platform import Platform
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.security_contexts import restricted_container, restricted_pod
 
 NAME = "traefik"
@@ -94,9 +94,7 @@ def build(platform: Platform) -> list[Component]:
             ),
             namespaces=(Namespace(NAMESPACE),),
             cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
+                *CRDS_AND_RBAC,
                 "networking.k8s.io/IngressClass",
             ),
             description="Ingress controller; ForwardAuth to the auth-service (Auth0 JWTs)",

@@ -9,7 +9,7 @@ from mgctl.catalog import CATALOG
 from mgctl.config.operations import VeleroSchedule
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
-from mgctl.render.infra.component import Component, Namespace
+from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components import seaweedfs
 
 NAMESPACE = "velero"
@@ -153,11 +153,7 @@ def build(platform: Platform) -> list[Component]:
             chart=CATALOG["velero"].ref,
             values=values(platform),
             provides_crds=VELERO_CRDS,
-            cluster_resources=(
-                "apiextensions.k8s.io/CustomResourceDefinition",
-                "rbac.authorization.k8s.io/ClusterRole",
-                "rbac.authorization.k8s.io/ClusterRoleBinding",
-            ),
+            cluster_resources=(*CRDS_AND_RBAC,),
             description="Cluster backups to S3 with Kopia file-system backup of volumes",
             seed_deviation=(
                 "plugin-for-aws 1.14 (1.10 works only with Velero 1.14); volume data backed up "
