@@ -32,8 +32,8 @@ import yaml
 
 from mgctl.config import load_platform
 from mgctl.render.platform_render import render_to
+from mgctl.tools import helm
 from mgctl.tools.command import Command
-from mgctl.validate import helm
 from mgctl.validate.run import validate_tree
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.cluster.bootstrap import required_secrets
 from mgctl.cluster.rendered import load_rendered
 from mgctl.config import Platform
@@ -15,7 +15,7 @@ from .harness import SHARED_CRDS
 
 def test_fresh_render_feeds_bootstrap(fresh_tree: Path, platform: Platform) -> None:
     rendered = load_rendered(fresh_tree, [SHARED_CRDS])
-    pinned = CATALOG["argo-cd"]
+    pinned = catalog.chart("argo-cd")
     assert (rendered.argocd.chart, rendered.argocd.version) == (pinned.chart, pinned.version)
     assert rendered.argocd.values_file.is_file()
     assert any(d.get("kind") == "Application" for d in rendered.root_apps)

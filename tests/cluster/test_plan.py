@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from mgctl import catalog
 from mgctl.cluster.bootstrap import Tools, build_plan, build_steps
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl
@@ -91,7 +92,7 @@ def test_plan_order_objects_and_no_secret_values(
     }
     helm = by_key["argocd"].commands[0].argv
     assert helm[:4] == ("helm", "upgrade", "--install", "argocd")
-    assert helm[helm.index("--version") + 1] == "10.9.2"
+    assert helm[helm.index("--version") + 1] == catalog.chart("argo-cd").version
     assert helm[helm.index("--values") + 1] == str(
         RECORDED / "mg-infrastructure/base/argocd/values.yaml"
     )

@@ -57,7 +57,7 @@ def test_missing_root_says_render(tmp_path: Path) -> None:
 def test_argocd_version_must_match_catalog(tmp_path: Path) -> None:
     out = copy_tree(tmp_path)
     app = out / "mg-infrastructure/base/argocd/application.yaml"
-    app.write_text(app.read_text().replace("targetRevision: 10.9.2", "targetRevision: 9.0.0"))
+    app.write_text(app.read_text().replace("targetRevision: 10.1.1", "targetRevision: 9.0.0"))
     with pytest.raises(RenderedTreeError, match="same version"):
         load_rendered(out, [SHARED_CRDS])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mgctl.validate import helm
+from mgctl.tools import helm
 
 from .trees import snapshot, write, write_library, write_service
 

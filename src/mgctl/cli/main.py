@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 from mgctl import __version__
+from mgctl.cli import (
+    bootstrap,
+    charts,
+    doctor,
+    dr,
+    render,
+    schema,
+    schemas,
+    tools,
+    validate,
+)
 
 app = typer.Typer(
     name="mgctl",
@@ -16,16 +25,7 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes register(app).
-COMMAND_MODULES = (
-    "render",
-    "validate",
-    "schema",
-    "schemas",
-    "bootstrap",
-    "doctor",
-    "dr",
-    "tools",
-)
+COMMAND_MODULES = (render, validate, schema, schemas, charts, bootstrap, doctor, dr, tools)
 
 
 def _version(value: bool) -> None:
@@ -43,13 +43,7 @@ def main(
     """mgctl: platform.yaml -> model -> render -> validate -> cluster."""
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"mgctl.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"mgctl.cli.{_name}":
-            raise
-        continue
+for _module in COMMAND_MODULES:
     _module.register(app)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.cluster.helm import HelmRelease
 from mgctl.validate.crd_index import CrdIndex
 
@@ -201,7 +201,7 @@ def pinned_crds(
     With `placeholders` (dry run), CRDs missing from the schema dirs are listed by name
     instead of failing.
     """
-    argo_dir = CATALOG["argo-cd"].crd_dir
+    argo_dir = catalog.chart("argo-cd").crd_dir
     found: dict[str, Crd] = {}
     argo_files = [p for d in schema_dirs for p in sorted((d / str(argo_dir)).glob("*.yaml"))]
     if not argo_files and not placeholders:
@@ -286,8 +286,8 @@ def load_rendered(out: Path, schema_dirs: list[Path], placeholders: bool = False
     root_apps = load_docs(infra / ROOT_FILE)
     if not any(d.get("kind") == "Application" for d in root_apps):
         raise RenderedTreeError(f"{infra / ROOT_FILE} holds no Application; re-run `mgctl render`")
-    app, release = argocd_release(infra, CATALOG["argo-cd"].chart)
-    pinned = CATALOG["argo-cd"]
+    app, release = argocd_release(infra, catalog.chart("argo-cd").chart)
+    pinned = catalog.chart("argo-cd")
     if (release.repo_url, release.version) != (pinned.repo_url, pinned.version):
         raise RenderedTreeError(
             f"Argo CD's Application uses {release.repo_url} {release.chart} {release.version} but "

@@ -11,7 +11,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mgctl.validate import helm, policy, pss
+from mgctl.tools import helm
+from mgctl.validate import policy, pss
 from mgctl.validate.helm_findings import error_location, lint_findings
 from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.rendered import split_rendered

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from mgctl.validate import helm
+from mgctl.tools import helm
 from mgctl.validate.manifests import Finding, Severity
 from mgctl.validate.units import ChartTarget
 

@@ -1,44 +1,50 @@
-"""The catalog's pins agree with the upstream CRDs and chart schemas kept in ../shared."""
+"""The catalog's pins: exact, present in the chart cache (../shared/charts) with their digests,
+and in agreement with the upstream CRDs and chart schemas kept in ../shared."""
 
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
 
 import pytest
 
-from mgctl.catalog import CATALOG, chart_repositories
+from mgctl import catalog
+from mgctl.charts.archive import ChartArchive
+from mgctl.charts.cache import ChartCache, check_archive
+from mgctl.charts.digest import content_digest, sha256_file
 from mgctl.render.infra.repository import collect_components
-from mgctl.validate.manifests import load_yaml_documents
 
 from .helpers import SHARED, example_platform
 
 EXACT = re.compile(r"^v?\d+\.\d+\.\d+$")
+CACHE = ChartCache(SHARED / "charts")
 
 
-@cache
-def crd_kinds(crd_dir: str) -> frozenset[str]:
-    kinds = set()
-    for path in sorted((SHARED / "crds" / crd_dir).glob("*.yaml")):
-        for doc in load_yaml_documents(path.read_text(encoding="utf-8"), str(path)):
-            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
-                spec = doc["spec"]
-                kinds.add(f"{spec['group']}/{spec['names']['kind']}")
-    return frozenset(kinds)
+@pytest.mark.parametrize("key", sorted(catalog.charts()))
+def test_pin_is_exact_and_in_the_cache_with_both_digests(key: str) -> None:
+    pin = catalog.chart(key)
+    assert EXACT.match(pin.version), pin.version
+    path = CACHE.path(pin)
+    assert sha256_file(path) == pin.sha256
+    assert content_digest(path) == pin.content
+    assert check_archive(path, pin).by == "sha256"
+    chart = ChartArchive(path).top
+    assert (chart.name, chart.version) == (pin.chart, pin.version)
+    if pin.crd_dir is not None:
+        assert sorted((SHARED / "crds" / pin.crd_dir).glob("*.yaml")), pin.crd_dir
 
 
-@pytest.mark.parametrize("key", sorted(CATALOG))
-def test_entry_is_pinned_and_its_crds_exist(key: str) -> None:
-    entry = CATALOG[key]
-    assert EXACT.match(entry.version), entry.version
-    if entry.crd_dir is not None:
-        assert crd_kinds(entry.crd_dir), f"no CRDs in {SHARED / 'crds' / entry.crd_dir}"
+def test_image_tag_overrides_are_newer_than_the_chart_and_say_why() -> None:
+    overridden = [pin for pin in catalog.charts().values() if pin.image_tag]
+    assert [pin.key for pin in overridden] == ["traefik"]
+    for pin in overridden:
+        assert pin.image_tag_reason
+        app = ChartArchive(CACHE.path(pin)).app_version
+        assert app != pin.image_tag, f"{pin.key}: the chart already runs {app}"
 
 
 def test_chart_schemas_in_shared_match_pinned_versions() -> None:
     """A values.schema.json kept for a chart we pin is for the pinned version."""
-    charts = {e.chart: e.version for e in CATALOG.values() if e.kind == "chart"}
+    charts = {pin.chart: pin.version for pin in catalog.charts().values()}
     for schema_dir in sorted((SHARED / "chart-schemas").iterdir()):
         # chart-schemas/loki is the old grafana/loki chart (7.3.0); the pinned chart is
         # grafana-community's loki 18.x, which publishes no schema there
@@ -47,33 +53,14 @@ def test_chart_schemas_in_shared_match_pinned_versions() -> None:
             assert charts[schema_dir.name] in versions, (schema_dir.name, versions)
 
 
-def test_provided_crds_exist_upstream() -> None:
-    """Every `provides_crds` entry is a CRD the pinned release really ships."""
-    by_location = {(e.repo_url, e.chart): e for e in CATALOG.values() if e.kind == "chart"}
-    for _, component in collect_components(example_platform()):
-        if component.chart is None or not component.provides_crds:
-            continue
-        entry = by_location[(component.chart.repo_url, component.chart.chart)]
-        assert entry.crd_dir is not None, component.name
-        missing = set(component.provides_crds) - crd_kinds(entry.crd_dir)
-        assert not missing, (component.name, sorted(missing))
-
-
 def test_every_chart_comes_from_the_catalog() -> None:
-    pinned = {(e.repo_url, e.chart, e.version) for e in CATALOG.values()}
+    pinned = {pin.ref for pin in catalog.charts().values()}
     for _, component in collect_components(example_platform()):
         if component.chart is not None:
-            ref = component.chart
-            assert (ref.repo_url, ref.chart, ref.version) in pinned, component.name
-    assert "oci://quay.io/strimzi-helm" in chart_repositories()
+            assert component.chart in pinned, component.name
+    assert "oci://quay.io/strimzi-helm" in catalog.chart_repositories()
 
 
-def test_image_entries_are_not_charts() -> None:
-    plugin = CATALOG["velero-plugin-for-aws"]
+def test_image_pins() -> None:
+    plugin = catalog.image("velero-plugin-for-aws")
     assert plugin.image == "docker.io/velero/velero-plugin-for-aws:v1.14.0"
-    with pytest.raises(ValueError, match="is an image"):
-        _ = plugin.ref
-
-
-def test_shared_data_present() -> None:
-    assert Path(SHARED / "crds").is_dir() and Path(SHARED / "chart-schemas").is_dir()

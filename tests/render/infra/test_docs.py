@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.render.infra.repository import lay_out
 
 from .helpers import REPO_ROOT, example_platform
@@ -26,7 +26,7 @@ CORE_CHARTS = (
 
 def test_component_table_names_the_pinned_versions() -> None:
     for key in CORE_CHARTS:
-        entry = CATALOG[key]
+        entry = catalog.chart(key)
         assert f"{entry.chart}` {entry.version}" in DOC, key
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.filemap import FileMap
 from mgctl.render.infra.argocd_objects import argocd_chart_location
@@ -58,7 +58,7 @@ def test_root_is_app_of_apps_in_platform_project(files: FileMap) -> None:
 def test_argocd_application_uses_catalog_chart_and_bootstrap_values(files: FileMap) -> None:
     app = one(files, "base/argocd/application.yaml")
     chart, values_ref = app["spec"]["sources"]
-    entry = CATALOG["argo-cd"]
+    entry = catalog.chart("argo-cd")
     assert (chart["repoURL"], chart["chart"], chart["targetRevision"]) == (
         entry.repo_url,
         entry.chart,
@@ -81,7 +81,7 @@ def test_projects_are_least_privilege(files: FileMap, platform: Platform) -> Non
     assert apps["sourceRepos"] == [platform.git.deploy.url]
     assert apps["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
     platform_spec = one(files, "projects/platform.yaml")["spec"]
-    assert CATALOG["traefik"].repo_url in platform_spec["sourceRepos"]
+    assert catalog.chart("traefik").repo_url in platform_spec["sourceRepos"]
 
 
 def test_applicationsets(files: FileMap) -> None:
@@ -284,10 +284,10 @@ def test_oci_chart_is_a_helm_oci_source_without_scheme(files: FileMap) -> None:
             continue
         for source in yaml.safe_load(text)["spec"].get("sources", []):
             assert not source["repoURL"].startswith("oci://"), path
-    strimzi = CATALOG["strimzi"]
+    strimzi = catalog.chart("strimzi")
     location = argocd_chart_location(strimzi.ref)
     assert location == ("quay.io", "strimzi-helm/strimzi-kafka-operator")
-    assert argocd_chart_location(CATALOG["traefik"].ref) == (
+    assert argocd_chart_location(catalog.chart("traefik").ref) == (
         "https://traefik.github.io/charts",
         "traefik",
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import (
@@ -70,7 +70,9 @@ def test_crd_check_rejects_unknown_fields(example: Platform) -> None:
 def test_values_match_chart_schema(example: Platform, chart: str, component: str) -> None:
     values = _by_name(example)[component].values
     assert values is not None
-    version = {"loki": "7.3.0"}.get(chart, CATALOG[chart].version)  # newest loki schema copied
+    version = {"loki": "7.3.0"}.get(
+        chart, catalog.chart(chart).version
+    )  # newest loki schema copied
     assert chart_schema_errors(chart, version, values) == []
 
 

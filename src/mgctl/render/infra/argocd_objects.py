@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.render.infra.component import ChartRef, PodSecurityLevel
+from mgctl.catalog import ChartRef
+from mgctl.render.infra.component import PodSecurityLevel
 
 ARGOCD_NAMESPACE = "argocd"
 IN_CLUSTER = "https://kubernetes.default.svc"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mgctl.catalog import ChartRef
+
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 
 # Cluster-scoped kinds most charts create: the RBAC of their controller, and their CRDs.
@@ -21,13 +23,6 @@ CLUSTER_RBAC = (
     "rbac.authorization.k8s.io/ClusterRoleBinding",
 )
 CRDS_AND_RBAC = ("apiextensions.k8s.io/CustomResourceDefinition", *CLUSTER_RBAC)
-
-
-@dataclass(frozen=True)
-class ChartRef:
-    repo_url: str  # https://… Helm repo, or oci://registry/path (without the chart name)
-    chart: str
-    version: str  # exact, never a range
 
 
 @dataclass(frozen=True)

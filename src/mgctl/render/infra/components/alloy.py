@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 from mgctl.render.infra.components import loki
@@ -115,7 +115,7 @@ def build(platform: Platform) -> list[Component]:
             name="alloy",
             namespace=NAMESPACE,
             sync_wave=6,
-            chart=CATALOG["alloy"].ref,
+            chart=catalog.chart("alloy").ref,
             values=values(platform),
             cluster_resources=(*CLUSTER_RBAC,),
             namespaces=(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
@@ -60,7 +60,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["argo-cd"].ref,
+            chart=catalog.chart("argo-cd").ref,
             release_name=RELEASE_NAME,
             values=values(platform),
             provides_crds=(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
@@ -48,7 +48,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["cert-manager"].ref,
+            chart=catalog.chart("cert-manager").ref,
             values=values(),
             manifests={"cluster-issuers": issuers},
             provides_crds=(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
@@ -52,7 +52,7 @@ def build(platform: Platform) -> list[Component]:
             name="cloudnative-pg",
             namespace=NAMESPACE,
             sync_wave=3,
-            chart=CATALOG["cloudnative-pg"].ref,
+            chart=catalog.chart("cloudnative-pg").ref,
             values=operator_values(platform),
             provides_crds=CNPG_CRDS,
             cluster_resources=(
@@ -68,7 +68,7 @@ def build(platform: Platform) -> list[Component]:
             name="plugin-barman-cloud",
             namespace=NAMESPACE,
             sync_wave=4,
-            chart=CATALOG["plugin-barman-cloud"].ref,
+            chart=catalog.chart("plugin-barman-cloud").ref,
             values=plugin_values(platform),
             provides_crds=("barmancloud.cnpg.io/ObjectStore",),
             cluster_resources=(*CRDS_AND_RBAC,),

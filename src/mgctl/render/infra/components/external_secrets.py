@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
@@ -96,7 +96,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["external-secrets"].ref,
+            chart=catalog.chart("external-secrets").ref,
             values=values(),
             manifests={"cluster-secret-stores": stores},
             provides_crds=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, SYNC_WAVE
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component
@@ -93,7 +93,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=ARGOCD_NAMESPACE,
             sync_wave=CONTROLLER_WAVE,
-            chart=CATALOG["argocd-image-updater"].ref,
+            chart=catalog.chart("argocd-image-updater").ref,
             values=values(platform),
             provides_crds=("argocd-image-updater.argoproj.io/ImageUpdater",),
             cluster_resources=(*CRDS_AND_RBAC,),

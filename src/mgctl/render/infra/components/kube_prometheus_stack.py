@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_bytes, parse_duration
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
@@ -230,7 +230,7 @@ def build(platform: Platform) -> list[Component]:
             name="kube-prometheus-stack",
             namespace=NAMESPACE,
             sync_wave=4,
-            chart=CATALOG["kube-prometheus-stack"].ref,
+            chart=catalog.chart("kube-prometheus-stack").ref,
             values=values(platform),
             manifests={"service-monitors": [coredns_monitor()]},
             cluster_resources=(

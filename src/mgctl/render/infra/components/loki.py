@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
 from mgctl.render.infra.component import CLUSTER_RBAC, Component
@@ -99,7 +99,7 @@ def build(platform: Platform) -> list[Component]:
             name="loki",
             namespace=NAMESPACE,
             sync_wave=5,
-            chart=CATALOG["loki"].ref,
+            chart=catalog.chart("loki").ref,
             values=values(platform),
             cluster_resources=(*CLUSTER_RBAC,),
             description="Logs: Loki monolithic, tsdb v13 on S3, compactor retention",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components.external_secrets import external_secret
@@ -145,7 +145,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["longhorn"].ref,
+            chart=catalog.chart("longhorn").ref,
             values=values(platform),
             manifests={"recurring-jobs": [recurring_backup()], "storage-class": storage},
             provides_crds=tuple(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 
@@ -51,7 +51,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["metallb"].ref,
+            chart=catalog.chart("metallb").ref,
             values=values(),
             manifests={"address-pool": address_pool(platform)},
             provides_crds=(

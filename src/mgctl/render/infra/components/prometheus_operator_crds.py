@@ -6,7 +6,7 @@ server-side by this Application instead of client-side by Helm hooks.
 
 from __future__ import annotations
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import Component, Namespace
 
@@ -33,7 +33,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG[NAME].ref,
+            chart=catalog.chart(NAME).ref,
             values={},
             provides_crds=tuple(f"monitoring.coreos.com/{kind}" for kind in KINDS),
             namespaces=(Namespace(NAMESPACE),),

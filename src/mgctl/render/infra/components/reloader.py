@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 from mgctl.render.security_contexts import restricted_container, restricted_pod
@@ -35,7 +35,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["reloader"].ref,
+            chart=catalog.chart("reloader").ref,
             values=values(),
             namespaces=(Namespace(NAMESPACE),),
             cluster_resources=(*CLUSTER_RBAC,),

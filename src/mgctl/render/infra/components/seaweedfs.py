@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace
 
@@ -180,7 +180,7 @@ def build(platform: Platform) -> list[Component]:
             name="seaweedfs",
             namespace=NAMESPACE,
             sync_wave=4,
-            chart=CATALOG["seaweedfs"].ref,
+            chart=catalog.chart("seaweedfs").ref,
             values=values(platform),
             cluster_resources=(*CLUSTER_RBAC,),
             description="In-cluster S3 (master, volume, filer with S3 gateway) and its buckets",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.data import KafkaTopic
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
@@ -169,7 +169,7 @@ def build(platform: Platform) -> list[Component]:
             name="strimzi",
             namespace=NAMESPACE,
             sync_wave=4,
-            chart=CATALOG["strimzi"].ref,
+            chart=catalog.chart("strimzi").ref,
             release_name="strimzi-kafka-operator",
             values=operator_values(platform),
             manifests=manifests,

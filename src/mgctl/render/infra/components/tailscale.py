@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components import argocd, longhorn
@@ -158,7 +158,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["tailscale-operator"].ref,
+            chart=catalog.chart("tailscale-operator").ref,
             release_name="tailscale-operator",
             values=values(platform),
             manifests={"connector": [connector(platform)], "ingresses": ingresses},

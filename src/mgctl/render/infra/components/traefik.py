@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.platform import Platform
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.security_contexts import restricted_container, restricted_pod
@@ -77,7 +77,7 @@ def build(platform: Platform) -> list[Component]:
             name=NAME,
             namespace=NAMESPACE,
             sync_wave=SYNC_WAVE,
-            chart=CATALOG["traefik"].ref,
+            chart=catalog.chart("traefik").ref,
             values=values(),
             manifests={"middlewares": [middleware()]},
             provides_crds=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgctl.catalog import CATALOG
+from mgctl import catalog
 from mgctl.config.operations import VeleroSchedule
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
@@ -75,7 +75,7 @@ def _schedule(platform: Platform, schedule: VeleroSchedule) -> dict[str, Any]:
 
 def values(platform: Platform) -> dict[str, Any]:
     store = platform.object_store
-    plugin = CATALOG["velero-plugin-for-aws"]
+    plugin = catalog.image("velero-plugin-for-aws")
     return {
         "upgradeCRDs": False,  # Argo CD applies the chart's crds/; the hook Job needs kubectl
         "cleanUpCRDs": False,
@@ -150,7 +150,7 @@ def build(platform: Platform) -> list[Component]:
             name="velero",
             namespace=NAMESPACE,
             sync_wave=5,
-            chart=CATALOG["velero"].ref,
+            chart=catalog.chart("velero").ref,
             values=values(platform),
             provides_crds=VELERO_CRDS,
             cluster_resources=(*CRDS_AND_RBAC,),

@@ -1,4 +1,5 @@
-"""Thin wrapper over the real `helm` binary: lint and template, never writing into the repo.
+"""Thin wrapper over the real `helm` binary (offline use): lint, template and pull. Nothing
+here writes into a validated repository.
 
 A service chart in mg-deploy depends on the library chart through `repository:
 file://../../_library`. Instead of `helm dependency build` (which writes `charts/*.tgz` and
@@ -142,6 +143,53 @@ def _clean(detail: str) -> str:
     return "\n".join(line for line in lines if not line.startswith(noise)).strip()
 
 
+@dataclass(frozen=True)
+class TemplateRequest:
+    """One `helm template` as Argo CD's repo-server runs it (util/helm/cmd.go `template`)."""
+
+    chart: Path  # a chart directory or a packaged .tgz
+    release: str
+    namespace: str
+    values_files: tuple[Path, ...] = ()
+    set_values: tuple[tuple[str, str], ...] = ()
+    set_strings: tuple[tuple[str, str], ...] = ()
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
+    include_crds: bool = True
+    skip_tests: bool = False
+    skip_schema_validation: bool = False
+
+    def argv(self, chart_path: Path) -> list[str]:
+        argv = [str(helm_binary()), "template", self.release, str(chart_path)]
+        argv += ["--namespace", self.namespace]
+        if self.kube_version:
+            argv += ["--kube-version", self.kube_version]
+        for key, value in self.set_values:
+            argv += ["--set", f"{key}={value}"]
+        for key, value in self.set_strings:
+            argv += ["--set-string", f"{key}={value}"]
+        for item in self.values_files:
+            argv += ["--values", str(item.resolve())]
+        for version in self.api_versions:
+            argv += ["--api-versions", version]
+        if self.include_crds:
+            argv.append("--include-crds")
+        if self.skip_schema_validation:
+            argv.append("--skip-schema-validation")
+        if self.skip_tests:
+            argv.append("--skip-tests")
+        return argv
+
+
+def run_template(request: TemplateRequest) -> str:
+    """Rendered manifests; a chart directory's local dependencies are supplied without
+    touching the repository."""
+    if request.chart.is_file():
+        return _run(request.chart, "template", request.argv(request.chart))
+    with prepared_chart(request.chart) as ready:
+        return _run(request.chart, "template", request.argv(ready))
+
+
 def template(
     chart_dir: Path,
     release: str,
@@ -149,16 +197,40 @@ def template(
     values_files: Sequence[Path] = (),
     kube_version: str | None = None,
 ) -> str:
-    """Rendered manifests (`helm template`); local dependencies supplied without touching the
-    repo. Values files are resolved before the chart is copied."""
-    values = [str(v.resolve()) for v in values_files]
-    with prepared_chart(chart_dir) as ready:
-        argv = [str(helm_binary()), "template", release, str(ready), "--namespace", namespace]
-        for item in values:
-            argv += ["--values", item]
-        if kube_version:
-            argv += ["--kube-version", kube_version]
-        return _run(chart_dir, "template", argv)
+    """`helm template` of a local chart with values files (no CRDs, no API versions)."""
+    request = TemplateRequest(
+        chart_dir,
+        release,
+        namespace,
+        tuple(values_files),
+        kube_version=kube_version,
+        include_crds=False,
+    )
+    return run_template(request)
+
+
+def pull(
+    chart: str,
+    version: str,
+    destination: Path,
+    *,
+    repo: str | None = None,
+    plain_http: bool = False,
+    home: Path | None = None,
+) -> None:
+    """`helm pull` one chart version into `destination`. `chart` is a name with `repo` (an
+    HTTP repository), or an `oci://` reference. `home` isolates helm's config and cache."""
+    argv = [str(helm_binary()), "pull", chart, "--version", version, "--destination"]
+    argv.append(str(destination))
+    if repo is not None:
+        argv += ["--repo", repo]
+    if plain_http:
+        argv.append("--plain-http")
+    env = helm_env()
+    if home is not None:
+        for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+            env[name] = str(home / name.lower())
+    Command(argv, env=env, timeout=DEFAULT_TIMEOUT).run()
 
 
 _SECTION = re.compile(r"^==> Linting (?P<chart>.+)$")

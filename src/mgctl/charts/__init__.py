@@ -1,0 +1,1 @@
+"""The chart cache: pinned upstream chart archives, verified, and what they contain."""
