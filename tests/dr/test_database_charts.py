@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from mgctl.config import Platform, load_platform
+from mgctl.manifests import parse_manifests
 from mgctl.render.database_charts import cluster, render_databases, retention_policy
-from mgctl.validate.manifests import parse_manifests
 from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import write_platform

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from mgctl.cli.dr import dr_app
 from mgctl.config import Platform, load_platform
 from mgctl.dr.restore_plan import build_plan, newest_velero_backups, parse_target
-from mgctl.validate.manifests import parse_manifests
+from mgctl.manifests import parse_manifests
 from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import EXAMPLE, write_platform

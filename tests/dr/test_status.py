@@ -15,7 +15,7 @@ from mgctl.cli.dr import dr_app
 from mgctl.config import Platform
 from mgctl.dr.cron import max_interval_seconds
 from mgctl.dr.status import velero_status
-from mgctl.validate.manifests import parse_manifests
+from mgctl.manifests import parse_manifests
 from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import Drilled, write_platform

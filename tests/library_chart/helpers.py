@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
+from mgctl.manifests import Manifest
 from mgctl.tools import binaries
 from mgctl.tools.command import Command, CommandError
 from mgctl.validate import pss
-from mgctl.validate.manifests import Manifest
 from mgctl.validate.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from mgctl.validate.manifests import Manifest, parse_manifests
+from mgctl.manifests import Manifest, parse_manifests
 
 
 def secure_container(name: str = "api", image: str = "ghcr.io/acme/api:1.4.2") -> dict[str, Any]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from mgctl.manifests import Manifest, load_manifest_file
 from mgctl.validate.fast_schema import Compiler, Unsupported
-from mgctl.validate.manifests import Manifest, load_manifest_file
 from mgctl.validate.schemas import SchemaRegistry
 
 from .builders import clean_set, manifests_of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mgctl.validate.manifests import Finding, Severity
+from mgctl.manifests import Finding, Severity
 from mgctl.validate.report import Report, print_report
 from mgctl.validate.units import UnitResult
 

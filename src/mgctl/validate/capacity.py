@@ -23,7 +23,7 @@ from typing import Any
 
 from mgctl.config.platform import Platform
 from mgctl.config.units import GIB, format_gib, parse_bytes, parse_cpu, parse_duration
-from mgctl.validate.manifests import Finding, Severity
+from mgctl.manifests import Finding, Severity
 
 CHECK = "capacity"
 LOKI_INDEX_OVERHEAD = 0.10  # tsdb index + compactor marks, relative to the chunks

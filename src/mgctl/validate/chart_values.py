@@ -16,7 +16,7 @@ import yaml
 from jsonschema import Draft7Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from mgctl.validate.manifests import Finding, json_path
+from mgctl.manifests import Finding, json_path
 
 CHECK = "chart-values"
 

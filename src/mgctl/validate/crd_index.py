@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mgctl.manifests import ManifestError, load_yaml_documents
 from mgctl.validate import crd_schema
 from mgctl.validate.crd_schema import strict_json_schema
-from mgctl.validate.manifests import ManifestError, load_yaml_documents
 
 _DOCUMENT_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.M)
 _CRD_KIND = re.compile(r"^kind:[ \t]*['\"]?CustomResourceDefinition['\"]?[ \t]*$", re.M)

@@ -11,10 +11,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mgctl.manifests import Finding, Manifest, load_manifest_file
 from mgctl.tools import helm
 from mgctl.validate import policy, pss
 from mgctl.validate.helm_findings import error_location, lint_findings
-from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.rendered import split_rendered
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import ChartTarget, UnitResult

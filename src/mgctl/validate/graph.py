@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mgctl.validate.manifests import Finding, Manifest
+from mgctl.manifests import Finding, Manifest
 
 PROVIDES_CRDS = "mgctl.io/provides-crds"
 CLUSTER_RESOURCES = "mgctl.io/cluster-resources"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 
+from mgctl.manifests import Finding, Severity
 from mgctl.tools import helm
-from mgctl.validate.manifests import Finding, Severity
 from mgctl.validate.units import ChartTarget
 
 _TEMPLATE_REF = re.compile(

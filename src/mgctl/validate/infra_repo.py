@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from mgctl.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate import policy, pss
-from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import UnitResult
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mgctl.validate.manifests import Finding, Manifest
+from mgctl.manifests import Finding, Manifest
 from mgctl.validate.workloads import ContainerRef, PodTemplate, containers, pod_template
 
 IMAGE_CHECK = "image-tag"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from mgctl.validate.manifests import Finding, Manifest
+from mgctl.manifests import Finding, Manifest
 from mgctl.validate.workloads import (
     ContainerRef,
     PodTemplate,

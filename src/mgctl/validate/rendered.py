@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mgctl.validate.manifests import Finding, Manifest, parse_manifests
+from mgctl.manifests import Finding, Manifest, parse_manifests
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
 _SOURCE = re.compile(r"^# Source: (?P<path>\S+)", re.M)

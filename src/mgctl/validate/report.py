@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mgctl.validate.manifests import Finding, Severity
+from mgctl.manifests import Finding, Severity
 from mgctl.validate.units import UnitResult
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from mgctl.manifests import Finding
 from mgctl.validate import secrets_scan
 from mgctl.validate.deploy_repo import ChartDone, discover_charts, validate_deploy_repo
 from mgctl.validate.infra_repo import check_infra_unit, load_infra_unit
-from mgctl.validate.manifests import Finding
 from mgctl.validate.report import Report
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import UnitResult

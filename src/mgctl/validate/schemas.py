@@ -22,10 +22,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from mgctl.manifests import Finding, Manifest, json_path
 from mgctl.validate.crd_index import CrdIndex
 from mgctl.validate.crd_schema import prune_nulls
 from mgctl.validate.fast_schema import Check, Compiler, Unsupported
-from mgctl.validate.manifests import Finding, Manifest, json_path
 
 CHECK = "schema"
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"

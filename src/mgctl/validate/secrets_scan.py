@@ -15,8 +15,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from mgctl.manifests import Finding, Severity
 from mgctl.tools.command import Command, CommandError
-from mgctl.validate.manifests import Finding, Severity
 
 CHECK = "secret-literal"
 KINGFISHER_CHECK = "kingfisher"

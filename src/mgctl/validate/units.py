@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mgctl.manifests import Finding, Manifest
 from mgctl.validate import pss
-from mgctl.validate.manifests import Finding, Manifest
 
 DATABASES_NAMESPACE = "databases"
 CHART_GROUPS = ("services", "databases")

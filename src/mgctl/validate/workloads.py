@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mgctl.validate.manifests import Manifest
+from mgctl.manifests import Manifest
 
 # kind -> path from the object root to the pod template (metadata + spec)
 POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mgctl.config.platform import Platform
+from mgctl.manifests import Manifest
 from mgctl.render.deploy_repo import render_deploy
 from mgctl.render.filemap import FileMap
 from mgctl.render.infra.repository import render_infrastructure
-from mgctl.validate.manifests import Manifest
 from mgctl.validate.schemas import SchemaRegistry
 
 from .helpers import SHARED, example_platform, write_tree

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from mgctl.manifests import Finding, Manifest, load_manifest_file
 from mgctl.render.infra.components import traefik
 from mgctl.validate.chart_values import check_chart_values
 from mgctl.validate.graph import check_infrastructure
 from mgctl.validate.infra_repo import check_infra_manifests
-from mgctl.validate.manifests import Finding, Manifest, load_manifest_file
 from mgctl.validate.schemas import SchemaRegistry
 
 from .conftest import infra_manifests

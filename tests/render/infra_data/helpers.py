@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 
+from mgctl.manifests import load_yaml_documents
 from mgctl.validate.crd_schema import convert, prune_nulls
-from mgctl.validate.manifests import load_yaml_documents
 
 from .conftest import CHART_SCHEMAS, CRDS
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgctl.config.platform import Platform
+from mgctl.manifests import Finding, Severity
 from mgctl.validate.capacity import (
     check_capacity,
     check_cluster,
@@ -14,7 +15,6 @@ from mgctl.validate.capacity import (
     check_offsite,
     check_prometheus,
 )
-from mgctl.validate.manifests import Finding, Severity
 
 from .conftest import platform_from
 
