@@ -1,17 +1,27 @@
-"""Pod Security Standards (baseline and restricted) on every pod template.
+"""Pod Security Standards (baseline, restricted) on every pod template, at a policy version.
 
-Follows the control list of the Kubernetes docs "Pod Security Standards" (current version):
-baseline = HostProcess, host namespaces, privileged, capabilities, hostPath volumes, host ports,
-host probes/lifecycle hooks, AppArmor, SELinux, /proc mount, seccomp, sysctls; restricted =
-baseline + volume types, privilege escalation, running as non-root (and non-root user), seccomp
-required, capabilities (drop ALL, add only NET_BIND_SERVICE).
+Mirrors the Kubernetes Pod Security admission library (k8s.io/pod-security-admission):
+- the checks of `policy/check_*.go`, one function each below, and their revisions per policy
+  version (`data/pss.yaml`: from which `v1.N` each revision applies);
+- the registry (`policy/registry.go`): a check revision applies from its version up to the next
+  one's; at restricted every baseline check runs too unless a restricted revision overrides it;
+  a version newer than the newest defined, and "latest", are evaluated at the newest;
+- the namespace labels (`api/helpers.go`: `ParseLevel`, `ParseVersion`, `PolicyToEvaluate`).
+Where the library reports one result per check, this reports one finding per offending field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from mgctl.manifests import Finding, Manifest
 from mgctl.validate.workloads import (
@@ -23,6 +33,12 @@ from mgctl.validate.workloads import (
 )
 
 CHECK = "pss"
+LABELS_CHECK = "pss-labels"
+LATEST = "latest"
+ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+ENFORCE_VERSION_LABEL = "pod-security.kubernetes.io/enforce-version"
+# api/helpers.go versionRegexp
+_VERSION = re.compile(r"v1\.([0-9]|[1-9][0-9]*)")
 
 
 class Level(StrEnum):
@@ -30,304 +46,630 @@ class Level(StrEnum):
     RESTRICTED = "restricted"
 
 
-BASELINE_CAPABILITIES = frozenset(
-    [
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    ]
-)
-SAFE_SYSCTLS = frozenset(
-    [
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-    ]
-)
-SELINUX_TYPES = frozenset(
-    ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]
-)
-RESTRICTED_VOLUME_TYPES = frozenset(
-    [
-        "configMap",
-        "csi",
-        "downwardAPI",
-        "emptyDir",
-        "ephemeral",
-        "persistentVolumeClaim",
-        "projected",
-        "secret",
-    ]
-)
-PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
-LIFECYCLE_HOOKS = ("postStart", "preStop")
+class PolicyVersionError(ValueError):
+    """A policy version that is neither "latest" nor "v1.N"."""
 
 
-def check_manifest(manifest: Manifest, level: Level = Level.RESTRICTED) -> list[Finding]:
+# -- the policy tables (data/pss.yaml) ----------------------------------------------------
+class Revision(BaseModel):
+    """One VersionedCheck of an upstream check: what changes from policy version v1.<since>."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    since: int
+    allow: tuple[str, ...] = ()
+    exempt_windows: bool = False
+    relax_user_namespaces: bool = False
+    form: Literal["annotations", "fields"] | None = None
+    overrides: tuple[str, ...] = ()
+
+
+class CheckSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: Level
+    control: str
+    revisions: tuple[Revision, ...]
+
+    @model_validator(mode="after")
+    def _increasing(self) -> CheckSpec:
+        versions = [r.since for r in self.revisions]
+        if not versions or versions != sorted(set(versions)):
+            raise ValueError(f"revisions must be strictly increasing, got {versions}")
+        return self
+
+    def allowed_from(self, value: str) -> int | None:
+        """The first policy version whose allow list holds `value`."""
+        return next((r.since for r in self.revisions if value in r.allow), None)
+
+    def relaxed_from(self) -> int | None:
+        """The first policy version that relaxes this check for user-namespace pods."""
+        return next((r.since for r in self.revisions if r.relax_user_namespaces), None)
+
+
+class PolicyTable(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checks: dict[str, CheckSpec]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check as it applies at one policy version (`at` = the minor of v1.N)."""
+
+    id: str
+    spec: CheckSpec
+    revision: Revision
+    allowed: frozenset[str]  # this revision's allow list plus every earlier one's
+    at: int
+    run: CheckFn
+
+    @property
+    def control(self) -> str:
+        return f"{self.spec.level.value}: {self.spec.control}"
+
+
+@dataclass(frozen=True)
+class Pod:
+    """What every check reads from one pod template, computed once."""
+
+    template: PodTemplate
+    security_context: dict[str, Any]
+    annotations: dict[str, Any]
+    containers: tuple[ContainerRef, ...]
+    windows: bool  # spec.os.name: windows
+    user_namespace: bool  # spec.hostUsers: false
+
+    @classmethod
+    def of(cls, template: PodTemplate) -> Pod:
+        annotations = template.metadata.get("annotations")
+        return cls(
+            template=template,
+            security_context=pod_security_context(template),
+            annotations=annotations if isinstance(annotations, dict) else {},
+            # policy/visitor.go visitContainers: init, regular and ephemeral containers
+            containers=tuple(containers(template)),
+            windows=_get(template.spec, "os", "name") == "windows",
+            user_namespace=template.spec.get("hostUsers") is False,
+        )
+
+
+Violation = tuple[str, str]  # field path, message
+CheckFn = Callable[[Pod, Rule], Iterator[Violation]]
+
+
+# -- public API ---------------------------------------------------------------------------
+def check_manifest(
+    manifest: Manifest, level: Level | None = Level.RESTRICTED, version: str | None = None
+) -> list[Finding]:
+    """Findings of a workload's pod template at `level` (None: privileged, nothing checked) and
+    policy `version` ("latest", "v1.N"; None = latest), as the namespace's `enforce` and
+    `enforce-version` labels select them. Raises PolicyVersionError for another version."""
+    if level is None:
+        return []
     template = pod_template(manifest)
     if template is None:
         return []
-    found = list(_baseline(template))
-    if level is Level.RESTRICTED:
-        found += list(_restricted(template))
+    pod = Pod.of(template)
+    check = f"{CHECK}-{level.value}"
     return [
-        manifest.finding(f"{CHECK}-{level.value}", path, f"{message} (PSS {control})")
-        for control, path, message in found
+        manifest.finding(check, path, f"{message} (PSS {rule.control})")
+        for rule in rules(level, version)
+        for path, message in rule.run(pod, rule)
     ]
 
 
-Violation = tuple[str, str, str]  # control, field path, message
+def newest_version() -> str:
+    """The newest policy version the library defines, which "latest" means."""
+    return f"v1.{_policy().newest}"
 
 
-def _get(mapping: dict[str, Any], *keys: str) -> Any:
+def policy_minor(version: str | None) -> int:
+    """The minor N of the policy version v1.N that `version` is evaluated at."""
+    newest = _policy().newest
+    if version is None or version == LATEST:
+        return newest
+    match = _VERSION.fullmatch(version)
+    if match is None:
+        raise PolicyVersionError(f'policy version {version!r}: must be "latest" or "v1.x"')
+    return min(int(match.group(1)), newest)
+
+
+@cache
+def rules(level: Level, version: str | None = None) -> tuple[Rule, ...]:
+    """The checks `level` runs at policy `version`."""
+    return _policy().rules[level, policy_minor(version)]
+
+
+@dataclass(frozen=True)
+class LabelProblem:
+    label: str
+    value: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NamespacePolicy:
+    """The enforced Pod Security level and version of a namespace, as the API server reads its
+    labels. `level` None is privileged (nothing checked); `version` is "latest" or "v1.N"."""
+
+    level: Level | None
+    version: str = LATEST
+    problems: tuple[LabelProblem, ...] = ()
+
+
+def namespace_policy(
+    labels: Mapping[str, object],
+    default_level: Level | None = Level.RESTRICTED,
+    default_version: str = LATEST,
+) -> NamespacePolicy:
+    """The enforce level and version of a namespace with these labels.
+
+    Unlabelled, the defaults apply: the API server's come from its AdmissionConfiguration
+    (privileged/latest unless configured); mgctl's checks default to restricted. A label the API
+    server cannot parse is a problem: it refuses to create a Namespace carrying it
+    (admission.go ValidateNamespace) and, where one already exists, evaluates pods at
+    restricted (invalid level) or latest (invalid version), as api/helpers.go PolicyToEvaluate
+    does; so does this."""
+    level = default_level
+    version = default_version
+    problems: list[LabelProblem] = []
+    if ENFORCE_LABEL in labels:
+        raw = labels[ENFORCE_LABEL]
+        if raw == "privileged":
+            level = None
+        elif raw in (Level.BASELINE.value, Level.RESTRICTED.value):
+            level = Level(str(raw))
+        else:
+            level = Level.RESTRICTED
+            problems.append(
+                LabelProblem(
+                    ENFORCE_LABEL,
+                    str(raw),
+                    f"{ENFORCE_LABEL}: {raw!r} must be one of privileged, baseline, restricted; "
+                    "the API server refuses the Namespace, and evaluates pods of a namespace "
+                    "that already has it at restricted",
+                )
+            )
+    if ENFORCE_VERSION_LABEL in labels:
+        raw = labels[ENFORCE_VERSION_LABEL]
+        if isinstance(raw, str) and (raw == LATEST or _VERSION.fullmatch(raw)):
+            version = raw
+        else:
+            version = LATEST
+            problems.append(
+                LabelProblem(
+                    ENFORCE_VERSION_LABEL,
+                    str(raw),
+                    f'{ENFORCE_VERSION_LABEL}: {raw!r} must be "latest" or "v1.x" (a quoted '
+                    f'string, e.g. "{newest_version()}"); the API server refuses the Namespace, '
+                    "and evaluates pods of a namespace that already has it at latest",
+                )
+            )
+    return NamespacePolicy(level, version, tuple(problems))
+
+
+def check_namespace(manifest: Manifest) -> list[Finding]:
+    """Findings for Pod Security labels of a Namespace that the API server cannot parse."""
+    if manifest.kind != "Namespace" or manifest.group != "":
+        return []
+    labels = _get(manifest.body, "metadata", "labels")
+    policy = namespace_policy(labels if isinstance(labels, dict) else {})
+    return [
+        manifest.finding(LABELS_CHECK, f"metadata.labels.{p.label}", p.message)
+        for p in policy.problems
+    ]
+
+
+# -- the checks (policy/check_<id>.go) ----------------------------------------------------
+def _get(mapping: Any, *keys: str) -> Any:
     node: Any = mapping
     for key in keys:
         node = node.get(key) if isinstance(node, dict) else None
     return node
 
 
-def _baseline(t: PodTemplate) -> Iterator[Violation]:
-    pod_sc = pod_security_context(t)
-    if _get(pod_sc, "windowsOptions", "hostProcess") is True:
+def _label(c: ContainerRef) -> str:
+    return f"container {c.name!r}"
+
+
+def _sc_path(c: ContainerRef) -> str:
+    return f"{c.path}.securityContext"
+
+
+def _is_root(uid: Any) -> bool:
+    return type(uid) is int and uid == 0
+
+
+def _userns_hint(rule: Rule) -> str:
+    since = rule.spec.relaxed_from()
+    if since is None:
+        return ""
+    if rule.at >= since:
+        return ", or run the pod in a user namespace (spec.hostUsers: false)"
+    return f"; policy v1.{since}+ allows it in a user namespace (spec.hostUsers: false)"
+
+
+def _later_hint(rule: Rule, value: str) -> str:
+    since = rule.spec.allowed_from(value)
+    return f" (allowed from policy v1.{since})" if since is not None else ""
+
+
+def windows_host_process(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if _get(pod.security_context, "windowsOptions", "hostProcess") is True:
         yield (
-            "baseline: HostProcess",
-            t.field("spec.securityContext.windowsOptions.hostProcess"),
-            ("Windows HostProcess pods are not allowed: remove hostProcess"),
+            pod.template.field("spec.securityContext.windowsOptions.hostProcess"),
+            "Windows HostProcess pods are not allowed: remove hostProcess",
         )
-    for field in ("hostNetwork", "hostPID", "hostIPC"):
-        if t.spec.get(field) is True:
+    for c in pod.containers:
+        if _get(c.security_context, "windowsOptions", "hostProcess") is True:
             yield (
-                "baseline: Host Namespaces",
-                t.field("spec", field),
-                (f"{field}: true shares a host namespace: remove it or set false"),
+                f"{_sc_path(c)}.windowsOptions.hostProcess",
+                f"{_label(c)}: Windows HostProcess is not allowed: remove hostProcess",
             )
-    for index, volume in enumerate(t.spec.get("volumes") or []):
+
+
+def host_namespaces(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.template.spec.get(field) is True:
+            yield (
+                pod.template.field("spec", field),
+                f"{field}: true shares a host namespace: remove it or set false",
+            )
+
+
+def privileged(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for c in pod.containers:
+        if c.security_context.get("privileged") is True:
+            yield (
+                f"{_sc_path(c)}.privileged",
+                f"{_label(c)} is privileged: remove privileged or set false",
+            )
+
+
+def capabilities_baseline(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for c in pod.containers:
+        for index, cap in enumerate(_get(c.security_context, "capabilities", "add") or []):
+            if cap not in rule.allowed:
+                yield (
+                    f"{_sc_path(c)}.capabilities.add[{index}]",
+                    f"{_label(c)} adds capability {cap!r}, beyond the default set: remove it",
+                )
+
+
+def host_path_volumes(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for index, volume in enumerate(pod.template.spec.get("volumes") or []):
         if isinstance(volume, dict) and volume.get("hostPath") is not None:
             yield (
-                "baseline: HostPath Volumes",
-                t.field("spec", f"volumes[{index}].hostPath"),
-                (
-                    f"volume {volume.get('name')!r} mounts a host path: "
-                    "use a PVC, emptyDir or configMap"
-                ),
+                pod.template.field("spec", f"volumes[{index}].hostPath"),
+                f"volume {volume.get('name')!r} mounts a host path: use a PVC, emptyDir or "
+                "configMap",
             )
-    yield from _seccomp_baseline(pod_sc, t.field("spec.securityContext.seccompProfile.type"))
-    yield from _selinux(pod_sc, t.field("spec.securityContext.seLinuxOptions"))
-    yield from _apparmor(pod_sc, t.field("spec.securityContext.appArmorProfile.type"))
-    for index, sysctl in enumerate(pod_sc.get("sysctls") or []):
-        name = sysctl.get("name") if isinstance(sysctl, dict) else None
-        if name not in SAFE_SYSCTLS:
+
+
+def host_ports(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for c in pod.containers:
+        for index, port in enumerate(c.body.get("ports") or []):
+            if isinstance(port, dict) and port.get("hostPort") not in (None, 0):
+                yield (
+                    f"{c.path}.ports[{index}].hostPort",
+                    f"{_label(c)} binds host port {port.get('hostPort')}: remove hostPort, "
+                    "use a Service",
+                )
+
+
+PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
+LIFECYCLE_HOOKS = ("postStart", "preStop")
+
+
+def host_probes_and_host_lifecycle(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for c in pod.containers:
+        handlers = [(probe, c.body.get(probe)) for probe in PROBE_FIELDS]
+        handlers += [(f"lifecycle.{h}", _get(c.body, "lifecycle", h)) for h in LIFECYCLE_HOOKS]
+        for where, handler in handlers:
+            for action in ("httpGet", "tcpSocket"):
+                host = _get(handler, action, "host")
+                if host not in (None, ""):
+                    yield (
+                        f"{c.path}.{where}.{action}.host",
+                        f"{_label(c)} {where} targets host {host!r}: remove host (the pod IP "
+                        "is used)",
+                    )
+
+
+APPARMOR_TYPES = frozenset(["RuntimeDefault", "Localhost"])
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+
+
+def app_armor_profile(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    setters = [("pod", pod.template.field("spec.securityContext"), pod.security_context)]
+    setters += [(_label(c), _sc_path(c), c.security_context) for c in pod.containers]
+    for who, path, sc in setters:
+        profile = sc.get("appArmorProfile")
+        if isinstance(profile, dict) and profile.get("type", "") not in APPARMOR_TYPES:
             yield (
-                "baseline: Sysctls",
-                t.field(f"spec.securityContext.sysctls[{index}].name"),
-                (f"sysctl {name!r} is not in the safe set: remove it"),
+                f"{path}.appArmorProfile.type",
+                f"{who} AppArmor profile {profile.get('type')!r} is not allowed: use "
+                "RuntimeDefault or Localhost",
             )
-    for key, value in (t.metadata.get("annotations") or {}).items():
-        if str(key).startswith("container.apparmor.security.beta.kubernetes.io/") and not (
-            value == "runtime/default" or str(value).startswith("localhost/")
+    for key, value in pod.annotations.items():
+        text = "" if value is None else str(value)
+        if str(key).startswith(APPARMOR_ANNOTATION) and not (
+            text in ("", "runtime/default") or text.startswith("localhost/")
         ):
             yield (
-                "baseline: AppArmor",
-                t.field("metadata.annotations", str(key)),
-                (f"AppArmor profile {value!r} is not allowed: use runtime/default or localhost/*"),
+                pod.template.field("metadata.annotations", str(key)),
+                f"AppArmor profile {text!r} is not allowed: use runtime/default or localhost/*",
             )
-    for container in containers(t):
-        yield from _container_baseline(container)
 
 
-def _container_baseline(c: ContainerRef) -> Iterator[Violation]:
-    sc = c.security_context
-    base = f"{c.path}.securityContext"
-    label = f"container {c.name!r}"
-    if _get(sc, "windowsOptions", "hostProcess") is True:
-        yield (
-            "baseline: HostProcess",
-            f"{base}.windowsOptions.hostProcess",
-            (f"{label}: Windows HostProcess is not allowed"),
-        )
-    if sc.get("privileged") is True:
-        yield (
-            "baseline: Privileged Containers",
-            f"{base}.privileged",
-            (f"{label} is privileged: remove privileged or set false"),
-        )
-    for index, cap in enumerate(_get(sc, "capabilities", "add") or []):
-        if cap not in BASELINE_CAPABILITIES:
+def se_linux_options(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    setters = [("pod", pod.template.field("spec.securityContext"), pod.security_context)]
+    setters += [(_label(c), _sc_path(c), c.security_context) for c in pod.containers]
+    for who, path, sc in setters:
+        options = sc.get("seLinuxOptions")
+        if not isinstance(options, dict):
+            continue
+        kind = options.get("type") or ""
+        if kind not in rule.allowed:
             yield (
-                "baseline: Capabilities",
-                f"{base}.capabilities.add[{index}]",
-                (f"{label} adds capability {cap!r}, beyond the default set"),
+                f"{path}.seLinuxOptions.type",
+                f"{who} SELinux type {kind!r} is not allowed{_later_hint(rule, kind)}: use "
+                + ", ".join(sorted(t for t in rule.allowed if t))
+                + " or none",
             )
-    for index, port in enumerate(c.body.get("ports") or []):
-        if isinstance(port, dict) and port.get("hostPort") not in (None, 0):
-            yield (
-                "baseline: Host Ports",
-                f"{c.path}.ports[{index}].hostPort",
-                (f"{label} binds host port {port.get('hostPort')}: remove hostPort, use a Service"),
-            )
-    yield from _host_handlers(c, label)
-    yield from _seccomp_baseline(sc, f"{base}.seccompProfile.type", label)
-    yield from _selinux(sc, f"{base}.seLinuxOptions", label)
-    yield from _apparmor(sc, f"{base}.appArmorProfile.type", label)
-    if sc.get("procMount") not in (None, "Default"):
-        yield (
-            "baseline: /proc Mount Type",
-            f"{base}.procMount",
-            (f"{label} uses procMount {sc.get('procMount')!r}: remove it or use Default"),
-        )
-
-
-def _host_handlers(c: ContainerRef, label: str) -> Iterator[Violation]:
-    handlers = [(probe, c.body.get(probe)) for probe in PROBE_FIELDS]
-    handlers += [(f"lifecycle.{hook}", _get(c.body, "lifecycle", hook)) for hook in LIFECYCLE_HOOKS]
-    for where, handler in handlers:
-        for action in ("httpGet", "tcpSocket"):
-            host = _get(handler, action, "host") if isinstance(handler, dict) else None
-            if host not in (None, ""):
+        for field in ("user", "role"):
+            if options.get(field):
                 yield (
-                    "baseline: Host Probes / Lifecycle Hooks",
-                    f"{c.path}.{where}.{action}.host",
-                    (f"{label} {where} targets host {host!r}: remove host (the pod IP is used)"),
+                    f"{path}.seLinuxOptions.{field}",
+                    f"{who} must not set SELinux {field}: remove it",
                 )
 
 
-def _seccomp_baseline(sc: dict[str, Any], path: str, label: str = "pod") -> Iterator[Violation]:
-    if _get(sc, "seccompProfile", "type") == "Unconfined":
-        yield "baseline: Seccomp", path, f"{label} seccomp profile Unconfined is not allowed"
-
-
-def _selinux(sc: dict[str, Any], path: str, label: str = "pod") -> Iterator[Violation]:
-    options = sc.get("seLinuxOptions")
-    if not isinstance(options, dict):
+def proc_mount(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.relax_user_namespaces and pod.user_namespace:
         return
-    if options.get("type", "") not in SELINUX_TYPES:
-        yield (
-            "baseline: SELinux",
-            f"{path}.type",
-            (f"{label} SELinux type {options.get('type')!r} is not allowed"),
-        )
-    for field in ("user", "role"):
-        if options.get(field, "") != "":
-            yield "baseline: SELinux", f"{path}.{field}", f"{label} must not set SELinux {field}"
+    for c in pod.containers:
+        value = c.security_context.get("procMount")
+        if value not in (None, "Default"):
+            yield (
+                f"{_sc_path(c)}.procMount",
+                f"{_label(c)} uses procMount {value!r}: remove it or use Default"
+                + _userns_hint(rule),
+            )
 
 
-def _apparmor(sc: dict[str, Any], path: str, label: str = "pod") -> Iterator[Violation]:
-    kind = _get(sc, "appArmorProfile", "type")
-    if kind not in (None, "RuntimeDefault", "Localhost"):
-        yield (
-            "baseline: AppArmor",
-            path,
-            (f"{label} AppArmor profile {kind!r} is not allowed: use RuntimeDefault or Localhost"),
-        )
+SECCOMP_TYPES = frozenset(["RuntimeDefault", "Localhost"])
+SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
 
 
-def _restricted(t: PodTemplate) -> Iterator[Violation]:
-    pod_sc = pod_security_context(t)
-    windows = _get(t.spec, "os", "name") == "windows"
-    for index, volume in enumerate(t.spec.get("volumes") or []):
+def seccomp_profile_baseline(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.form == "annotations":  # v1.0 - v1.18
+        keys = [SECCOMP_POD_ANNOTATION]
+        keys += [SECCOMP_CONTAINER_ANNOTATION + c.name for c in pod.containers]
+        for key in keys:
+            if key not in pod.annotations:
+                continue
+            value = str(pod.annotations[key] or "")
+            if value not in ("runtime/default", "docker/default") and not value.startswith(
+                "localhost/"
+            ):
+                yield (
+                    pod.template.field("metadata.annotations", key),
+                    f"seccomp annotation {value!r} is not allowed: use runtime/default or "
+                    "localhost/*",
+                )
+        return
+    setters = [("pod", pod.template.field("spec.securityContext"), pod.security_context)]
+    setters += [(_label(c), _sc_path(c), c.security_context) for c in pod.containers]
+    for who, path, sc in setters:
+        profile = sc.get("seccompProfile")
+        if isinstance(profile, dict) and profile.get("type") not in SECCOMP_TYPES:
+            yield (
+                f"{path}.seccompProfile.type",
+                f"{who} seccomp profile {profile.get('type')!r} is not allowed: use "
+                "RuntimeDefault or Localhost",
+            )
+
+
+def sysctls(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for index, sysctl in enumerate(pod.security_context.get("sysctls") or []):
+        name = sysctl.get("name") if isinstance(sysctl, dict) else None
+        if name not in rule.allowed:
+            later = rule.spec.allowed_from(str(name))
+            fix = (
+                f"it is safe from policy v1.{later}: raise enforce-version or remove it"
+                if later is not None
+                else "remove it"
+            )
+            yield (
+                pod.template.field(f"spec.securityContext.sysctls[{index}].name"),
+                f"sysctl {name!r} is not in the safe set of policy v1.{rule.at}: {fix}",
+            )
+
+
+def restricted_volumes(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    for index, volume in enumerate(pod.template.spec.get("volumes") or []):
         if not isinstance(volume, dict):
             continue
-        kinds = [key for key in volume if key != "name"]
-        for kind in kinds:
-            if kind not in RESTRICTED_VOLUME_TYPES and kind != "hostPath":  # hostPath: baseline
-                yield (
-                    "restricted: Volume Types",
-                    t.field("spec", f"volumes[{index}].{kind}"),
-                    (
-                        f"volume {volume.get('name')!r} of type {kind} is not allowed: use "
-                        + ", ".join(sorted(RESTRICTED_VOLUME_TYPES))
-                    ),
-                )
-    pod_non_root = pod_sc.get("runAsNonRoot")
-    if pod_non_root is False:
-        yield (
-            "restricted: Running as Non-root",
-            t.field("spec.securityContext.runAsNonRoot"),
-            ("runAsNonRoot must be true"),
-        )
-    if pod_sc.get("runAsUser") == 0:
-        yield (
-            "restricted: Running as Non-root user",
-            t.field("spec.securityContext.runAsUser"),
-            ("runAsUser 0 is root: use a non-zero UID"),
-        )
-    pod_seccomp = _get(pod_sc, "seccompProfile", "type")
-    all_containers = list(containers(t))
-    for c in all_containers:
-        yield from _container_restricted(c, pod_non_root is True, pod_seccomp, windows)
-
-
-def _container_restricted(
-    c: ContainerRef, pod_non_root: bool, pod_seccomp: Any, windows: bool
-) -> Iterator[Violation]:
-    sc = c.security_context
-    base = f"{c.path}.securityContext"
-    label = f"container {c.name!r}"
-    if not windows and sc.get("allowPrivilegeEscalation") is not False:
-        yield (
-            "restricted: Privilege Escalation",
-            f"{base}.allowPrivilegeEscalation",
-            (f"{label} must set allowPrivilegeEscalation: false"),
-        )
-    non_root = sc.get("runAsNonRoot")
-    if non_root is False or (non_root is None and not pod_non_root):
-        yield (
-            "restricted: Running as Non-root",
-            f"{base}.runAsNonRoot",
-            (f"{label} must run as non-root: set runAsNonRoot: true on the pod or the container"),
-        )
-    if sc.get("runAsUser") == 0:
-        yield (
-            "restricted: Running as Non-root user",
-            f"{base}.runAsUser",
-            (f"{label} runAsUser 0 is root: use a non-zero UID"),
-        )
-    seccomp = _get(sc, "seccompProfile", "type")
-    if not windows and seccomp is None and pod_seccomp not in ("RuntimeDefault", "Localhost"):
-        yield (
-            "restricted: Seccomp",
-            f"{base}.seccompProfile.type",
-            (
-                f"{label} has no seccomp profile: set seccompProfile.type RuntimeDefault "
-                "on the pod or the container"
-            ),
-        )
-    elif seccomp is not None and seccomp not in ("RuntimeDefault", "Localhost"):
-        yield (
-            "restricted: Seccomp",
-            f"{base}.seccompProfile.type",
-            (f"{label} seccomp profile {seccomp!r}: use RuntimeDefault or Localhost"),
-        )
-    if windows:
-        return
-    drop = _get(sc, "capabilities", "drop") or []
-    if "ALL" not in drop:
-        yield (
-            "restricted: Capabilities",
-            f"{base}.capabilities.drop",
-            (f"{label} must drop ALL capabilities: capabilities.drop: [ALL]"),
-        )
-    for index, cap in enumerate(_get(sc, "capabilities", "add") or []):
-        if cap != "NET_BIND_SERVICE" and cap in BASELINE_CAPABILITIES:  # others: baseline
+        # A volume without a source is defaulted to emptyDir by the API server.
+        sources = [k for k, v in volume.items() if k != "name" and v is not None]
+        if any(source in rule.allowed for source in sources):
+            continue
+        for source in sources:
             yield (
-                "restricted: Capabilities",
-                f"{base}.capabilities.add[{index}]",
-                (f"{label} may add only NET_BIND_SERVICE, not {cap!r}"),
+                pod.template.field("spec", f"volumes[{index}].{source}"),
+                f"volume {volume.get('name')!r} of type {source} is not allowed: use "
+                + ", ".join(sorted(rule.allowed)),
             )
+
+
+def allow_privilege_escalation(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.exempt_windows and pod.windows:
+        return
+    for c in pod.containers:
+        if c.security_context.get("allowPrivilegeEscalation") is not False:
+            yield (
+                f"{_sc_path(c)}.allowPrivilegeEscalation",
+                f"{_label(c)} must set allowPrivilegeEscalation: false",
+            )
+
+
+def run_as_non_root(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.relax_user_namespaces and pod.user_namespace:
+        return
+    hint = _userns_hint(rule)
+    pod_value = pod.security_context.get("runAsNonRoot")
+    if pod_value is False:
+        yield (
+            pod.template.field("spec.securityContext.runAsNonRoot"),
+            f"runAsNonRoot must be true{hint}",
+        )
+    for c in pod.containers:
+        value = c.security_context.get("runAsNonRoot")
+        if value is False or (value is None and pod_value is not True):
+            yield (
+                f"{_sc_path(c)}.runAsNonRoot",
+                f"{_label(c)} must run as non-root: set runAsNonRoot: true on the pod or the "
+                f"container{hint}",
+            )
+
+
+def run_as_user(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.relax_user_namespaces and pod.user_namespace:
+        return
+    hint = _userns_hint(rule)
+    if _is_root(pod.security_context.get("runAsUser")):
+        yield (
+            pod.template.field("spec.securityContext.runAsUser"),
+            f"runAsUser 0 is root: use a non-zero UID{hint}",
+        )
+    for c in pod.containers:
+        if _is_root(c.security_context.get("runAsUser")):
+            yield (
+                f"{_sc_path(c)}.runAsUser",
+                f"{_label(c)} runAsUser 0 is root: use a non-zero UID{hint}",
+            )
+
+
+def seccomp_profile_restricted(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.exempt_windows and pod.windows:
+        return
+    pod_set = False
+    profile = pod.security_context.get("seccompProfile")
+    if isinstance(profile, dict):
+        if profile.get("type") in SECCOMP_TYPES:
+            pod_set = True
+        else:
+            yield (
+                pod.template.field("spec.securityContext.seccompProfile.type"),
+                f"pod seccomp profile {profile.get('type')!r}: use RuntimeDefault or Localhost",
+            )
+    for c in pod.containers:
+        profile = c.security_context.get("seccompProfile")
+        if isinstance(profile, dict):
+            if profile.get("type") not in SECCOMP_TYPES:
+                yield (
+                    f"{_sc_path(c)}.seccompProfile.type",
+                    f"{_label(c)} seccomp profile {profile.get('type')!r}: use RuntimeDefault "
+                    "or Localhost",
+                )
+        elif not pod_set:
+            yield (
+                f"{_sc_path(c)}.seccompProfile.type",
+                f"{_label(c)} has no seccomp profile: set seccompProfile.type RuntimeDefault "
+                "on the pod or the container",
+            )
+
+
+def capabilities_restricted(pod: Pod, rule: Rule) -> Iterator[Violation]:
+    if rule.revision.exempt_windows and pod.windows:
+        return
+    for c in pod.containers:
+        capabilities = c.security_context.get("capabilities")
+        capabilities = capabilities if isinstance(capabilities, dict) else {}
+        if "ALL" not in (capabilities.get("drop") or []):
+            yield (
+                f"{_sc_path(c)}.capabilities.drop",
+                f"{_label(c)} must drop ALL capabilities: capabilities.drop: [ALL]",
+            )
+        for index, cap in enumerate(capabilities.get("add") or []):
+            if cap not in rule.allowed:
+                yield (
+                    f"{_sc_path(c)}.capabilities.add[{index}]",
+                    f"{_label(c)} may add only {', '.join(sorted(rule.allowed))}, not {cap!r}",
+                )
+
+
+CHECKS: dict[str, CheckFn] = {
+    "windowsHostProcess": windows_host_process,
+    "hostNamespaces": host_namespaces,
+    "privileged": privileged,
+    "capabilities_baseline": capabilities_baseline,
+    "hostPathVolumes": host_path_volumes,
+    "hostPorts": host_ports,
+    "hostProbesAndHostLifecycle": host_probes_and_host_lifecycle,
+    "appArmorProfile": app_armor_profile,
+    "seLinuxOptions": se_linux_options,
+    "procMount": proc_mount,
+    "seccompProfile_baseline": seccomp_profile_baseline,
+    "sysctls": sysctls,
+    "restrictedVolumes": restricted_volumes,
+    "allowPrivilegeEscalation": allow_privilege_escalation,
+    "runAsNonRoot": run_as_non_root,
+    "runAsUser": run_as_user,
+    "seccompProfile_restricted": seccomp_profile_restricted,
+    "capabilities_restricted": capabilities_restricted,
+    "procMount_restricted": proc_mount,
+}
+
+
+# -- the registry (policy/registry.go) ----------------------------------------------------
+@dataclass(frozen=True)
+class Policy:
+    newest: int
+    rules: dict[tuple[Level, int], tuple[Rule, ...]]
+
+
+def load_table() -> PolicyTable:
+    text = resources.files("mgctl.validate").joinpath("data/pss.yaml").read_text("utf-8")
+    table = PolicyTable.model_validate(yaml.safe_load(text))
+    if set(table.checks) != set(CHECKS):
+        raise RuntimeError(
+            f"data/pss.yaml and mgctl.validate.pss disagree on the checks: "
+            f"{sorted(set(table.checks) ^ set(CHECKS))}"
+        )
+    return table
+
+
+@cache
+def _policy() -> Policy:
+    return build_policy(load_table())
+
+
+def build_policy(table: PolicyTable) -> Policy:
+    newest = max(spec.revisions[-1].since for spec in table.checks.values())
+    built: dict[tuple[Level, int], tuple[Rule, ...]] = {}
+    for version in range(newest + 1):
+        active = {
+            check_id: rule
+            for check_id, spec in table.checks.items()
+            if (rule := _rule_at(check_id, spec, version)) is not None
+        }
+        baseline = [r for r in active.values() if r.spec.level is Level.BASELINE]
+        restricted = [r for r in active.values() if r.spec.level is Level.RESTRICTED]
+        overridden = {check_id for r in restricted for check_id in r.revision.overrides}
+        built[Level.BASELINE, version] = tuple(baseline)
+        built[Level.RESTRICTED, version] = tuple(
+            [r for r in baseline if r.id not in overridden] + restricted
+        )
+    return Policy(newest, built)
+
+
+def _rule_at(check_id: str, spec: CheckSpec, version: int) -> Rule | None:
+    applying = [r for r in spec.revisions if r.since <= version]
+    if not applying:
+        return None
+    allowed = frozenset(value for r in applying for value in r.allow)
+    return Rule(check_id, spec, applying[-1], allowed, version, CHECKS[check_id])

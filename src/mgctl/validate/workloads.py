@@ -8,7 +8,9 @@ from typing import Any
 
 from mgctl.manifests import Manifest
 
-# kind -> path from the object root to the pod template (metadata + spec)
+# kind -> path from the object root to the pod template (metadata + spec): the kinds the Pod
+# Security admission plugin evaluates (k8s.io/pod-security-admission admission/admission.go,
+# DefaultPodSpecExtractor.ExtractPodSpec), v1 PodTemplate included.
 POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
@@ -18,6 +20,7 @@ POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "Pod": (),
+    "PodTemplate": ("template",),
 }
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -25,7 +28,7 @@ CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 @dataclass(frozen=True)
 class PodTemplate:
     manifest: Manifest
-    path: str  # field path of the template ("spec.template"), "" for a Pod
+    path: str  # field path of the template ("spec.template", "template"), "" for a Pod
     metadata: dict[str, Any]
     spec: dict[str, Any]
 
