@@ -24,9 +24,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mgctl.manifests import parse_manifests
 from mgctl.tools.command import Command
 from mgctl.validate import pss
-from mgctl.validate.manifests import parse_manifests
 
 DEFAULT_REPO = Path("/work/.mirror/kubernetes+pod-security-admission/repo")
 FIXTURE = re.compile(r"test/testdata/(baseline|restricted)/v1\.(\d+)/(pass|fail)/[^/]+\.yaml")
