@@ -58,6 +58,9 @@ class Manifest(BaseModel):
     source: str
     doc_index: int
     body: dict[str, Any] = Field(repr=False)
+    # a CRD read from rendered output keeps its full text here and only a summary in `body`
+    # (see mgctl.argocd.crds); None for every object parsed whole
+    full_text: str | None = Field(None, repr=False, exclude=True)
 
     @property
     def group(self) -> str:
@@ -113,7 +116,7 @@ def parse_manifests(text: str, source: str) -> tuple[list[Manifest], list[Findin
     for index, doc in enumerate(documents):
         if doc is None:
             continue
-        problem = _object_problem(doc)
+        problem = object_problem(doc)
         if problem:
             findings.append(
                 Finding(check="yaml", file=source, path=f"document[{index}]", message=problem)
@@ -121,10 +124,10 @@ def parse_manifests(text: str, source: str) -> tuple[list[Manifest], list[Findin
             continue
         if str(doc["kind"]).endswith("List") and isinstance(doc.get("items"), list):
             for item in doc["items"]:
-                if isinstance(item, dict) and not _object_problem(item):
-                    manifests.append(_manifest(item, source, index))
+                if isinstance(item, dict) and not object_problem(item):
+                    manifests.append(manifest_of(item, source, index))
             continue
-        manifests.append(_manifest(doc, source, index))
+        manifests.append(manifest_of(doc, source, index))
     return manifests, findings
 
 
@@ -134,7 +137,8 @@ def load_manifest_file(
     return parse_manifests(path.read_text(encoding="utf-8"), display or str(path))
 
 
-def _object_problem(doc: Any) -> str:
+def object_problem(doc: Any) -> str:
+    """Why a parsed YAML document is not a Kubernetes object ("" when it is one)."""
     if not isinstance(doc, dict):
         return f"document is a {type(doc).__name__}, not a Kubernetes object (mapping)"
     missing = [key for key in ("apiVersion", "kind") if not isinstance(doc.get(key), str)]
@@ -143,7 +147,10 @@ def _object_problem(doc: Any) -> str:
     return ""
 
 
-def _manifest(doc: dict[str, Any], source: str, index: int) -> Manifest:
+def manifest_of(
+    doc: dict[str, Any], source: str, index: int, full_text: str | None = None
+) -> Manifest:
+    """The Manifest of one parsed Kubernetes object."""
     raw_metadata = doc.get("metadata")
     metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     name = metadata.get("name") or metadata.get("generateName") or ""
@@ -156,6 +163,7 @@ def _manifest(doc: dict[str, Any], source: str, index: int) -> Manifest:
         source=source,
         doc_index=index,
         body=doc,
+        full_text=full_text,
     )
 
 

@@ -9,12 +9,8 @@ Custom resources use the `openAPIV3Schema` of the pinned CRDs (see `crd_schema`)
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,67 +18,20 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from mgctl.kube_api import (
+    DEFINITIONS_ID,
+    UnsupportedKubernetesVersion,
+    builtin_definitions,
+    bundled_versions,
+    parse_kubernetes_version,
+    served_builtins,
+)
 from mgctl.manifests import Finding, Manifest, json_path
 from mgctl.validate.crd_index import CrdIndex
 from mgctl.validate.crd_schema import prune_nulls
 from mgctl.validate.fast_schema import Check, Compiler, Unsupported
 
 CHECK = "schema"
-DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
-_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.0-local-strict$")
-
-
-class UnsupportedKubernetesVersion(ValueError):
-    pass
-
-
-def bundled_versions() -> list[tuple[int, int]]:
-    """Kubernetes minor versions whose strict schemas kubernetes-validate bundles."""
-    root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
-    found = []
-    for entry in root.iterdir():
-        match = _VERSION_DIR.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), int(match.group(2))))
-    return sorted(found)
-
-
-def parse_kubernetes_version(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
-    if not match:
-        raise UnsupportedKubernetesVersion(
-            f"Kubernetes version {text!r} is not MAJOR.MINOR (e.g. 1.35)"
-        )
-    return int(match.group(1)), int(match.group(2))
-
-
-@lru_cache(maxsize=4)
-def _builtin_definitions(major: int, minor: int) -> dict[str, Any]:
-    available = bundled_versions()
-    if (major, minor) not in available:
-        names = ", ".join(f"{a}.{b}" for a, b in available)
-        raise UnsupportedKubernetesVersion(
-            f"no bundled Kubernetes {major}.{minor} schemas (kubernetes-validate has {names}). "
-            "Fix: pass --kube-version with one of those, or upgrade kubernetes-validate"
-        )
-    path = resources.files("kubernetes_validate").joinpath(
-        f"kubernetes-json-schema/v{major}.{minor}.0-local-strict/_definitions.json"
-    )
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
-
-
-def _served_builtins(definitions: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """(apiVersion, kind) -> definition name, for kinds the API server serves."""
-    served: dict[tuple[str, str], str] = {}
-    for name, schema in definitions["$defs"].items():
-        gvks = schema.get("x-kubernetes-group-version-kind") or []
-        if len(gvks) != 1:  # shared types such as DeleteOptions/WatchEvent are not objects
-            continue
-        gvk = gvks[0]
-        api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
-        served[(api_version, gvk["kind"])] = name
-    return served
 
 
 class SchemaRegistry:
@@ -91,8 +40,8 @@ class SchemaRegistry:
     def __init__(self, kubernetes_version: str, crd_dirs: Sequence[Path] = ()) -> None:
         self.major, self.minor = parse_kubernetes_version(kubernetes_version)
         self.kubernetes_version = f"{self.major}.{self.minor}"
-        self._definitions = _builtin_definitions(self.major, self.minor)
-        self._builtins = _served_builtins(self._definitions)
+        self._definitions = builtin_definitions(self.major, self.minor)
+        self._builtins = served_builtins(self._definitions)
         self._registry: Registry[Any] = Registry().with_resource(
             DEFINITIONS_ID, Resource.from_contents(self._definitions)
         )

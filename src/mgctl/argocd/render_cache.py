@@ -1,0 +1,71 @@
+"""Helm renders kept on disk, keyed by everything that decides their output.
+
+The key (see `RepoServer._cache_key`) covers the chart (the pinned archive's content digest, or
+every file of a local chart and its `file://` dependencies), each values file's bytes, release
+name, namespace, parameters, Kubernetes version, API versions, flags and the helm binary.
+`~/.cache/mgctl/renders` (or `$XDG_CACHE_HOME/mgctl/renders`); `MGCTL_RENDER_CACHE=off`
+disables it. Entries are written atomically; the oldest are dropped past `MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+ENV = "MGCTL_RENDER_CACHE"
+MAX_BYTES = 512 * 1024 * 1024
+
+
+def default_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mgctl" / "renders"
+
+
+class RenderCache:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_root()
+        self.hits = 0
+        self.misses = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_environment(cls) -> RenderCache | None:
+        value = os.environ.get(ENV, "")
+        if value.lower() in ("off", "0", "false", "no"):
+            return None
+        return cls(Path(value) if value and value.lower() not in ("on", "1") else None)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.yaml"
+
+    def get(self, key: str) -> str | None:
+        try:
+            text = self._path(key).read_text(encoding="utf-8")
+        except OSError:
+            with self._lock:
+                self.misses += 1
+            return None
+        with self._lock:
+            self.hits += 1
+        return text
+
+    def put(self, key: str, text: str) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+            self._trim()
+        except OSError:
+            pass  # a read-only cache only costs speed
+
+    def _trim(self) -> None:
+        entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.yaml")]
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= MAX_BYTES:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
