@@ -28,13 +28,18 @@ class Finding(BaseModel):
     name: str = ""
     path: str = ""
     message: str
+    application: str = ""  # the Argo CD Application that applies the object, when known
 
     @property
     def object_ref(self) -> str:
         return f"{self.kind}/{self.name}" if self.kind else ""
 
+    def in_application(self, name: str) -> Finding:
+        return self if self.application else self.model_copy(update={"application": name})
+
     def format(self) -> str:
-        parts = [self.file]
+        parts = [f"app {self.application}"] if self.application else []
+        parts.append(self.file)
         if self.kind:
             parts.append(self.object_ref)
         if self.path:

@@ -159,15 +159,19 @@ def test_real_helm_passes() -> None:
 
 def test_validate_findings_fail_preflight(tmp_path: Path) -> None:
     """The recorded render holds only what bootstrap reads, so validate reports missing files."""
+    from mgctl.charts.cache import ChartCache
     from mgctl.cluster.preflight import check_rendered
+    from mgctl.config.loader import load_platform
 
     from .conftest import EXAMPLE, RECORDED
     from .harness import SHARED_CRDS
 
-    check = check_rendered(RECORDED, EXAMPLE, [SHARED_CRDS])[0]
+    charts = ChartCache(SHARED_CRDS.parent / "charts")
+    platform = load_platform(EXAMPLE)
+    check = check_rendered(RECORDED, platform, EXAMPLE, [SHARED_CRDS], charts)[0]
     assert check.status == "fail"
-    assert "does not exist in mg-infrastructure" in check.detail
+    assert "does not exist" in check.detail
     assert f"mgctl validate {RECORDED}" in check.fix
-    nothing = check_rendered(tmp_path, EXAMPLE, [SHARED_CRDS])[0]
+    nothing = check_rendered(tmp_path, platform, EXAMPLE, [SHARED_CRDS], charts)[0]
     assert nothing.status == "fail"
     assert "mgctl render" in nothing.fix

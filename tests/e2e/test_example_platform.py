@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-SHARED_CRDS = ROOT.parent / "shared" / "crds"
+SHARED_CHARTS = ROOT.parent / "shared" / "charts"
 EXAMPLE = ROOT / "examples" / "mg" / "platform.yaml"
 MGCTL = [sys.executable, "-m", "mgctl.cli.main"]
 
@@ -35,8 +35,8 @@ def test_example_validates_with_zero_findings(rendered: Path) -> None:
         str(rendered),
         "-c",
         str(EXAMPLE),
-        "--schemas",
-        str(SHARED_CRDS),
+        "--charts",
+        str(SHARED_CHARTS),
         "--output",
         "json",
     )
@@ -44,11 +44,9 @@ def test_example_validates_with_zero_findings(rendered: Path) -> None:
     assert report["findings"] == [], result.stdout
     assert result.returncode == 0
     units = {u["name"] for u in report["units"]}
-    assert "mg-infrastructure" in units
-    assert {
-        f"mg-deploy/services/{s}" for s in ("engine", "broker", "frontend", "auth-service")
-    } <= units
-    assert sum(u["objects"] for u in report["units"]) > 100
+    assert {"bootstrap", "app root", "app traefik", "app cert-manager"} <= units
+    assert {f"app {s}" for s in ("engine", "broker", "frontend", "auth-service")} <= units
+    assert sum(u["objects"] for u in report["units"]) > 600
 
 
 def test_a_broken_edit_is_found_and_exits_1(rendered: Path, tmp_path: Path) -> None:
@@ -56,7 +54,7 @@ def test_a_broken_edit_is_found_and_exits_1(rendered: Path, tmp_path: Path) -> N
     subprocess.run(["cp", "-r", str(rendered), str(broken)], check=True)
     values = broken / "mg-deploy" / "services" / "engine" / "values.yaml"
     values.write_text(values.read_text().replace("tag: v1.0.0", "tag: latest"))
-    result = _mgctl("validate", str(broken), "--schemas", str(SHARED_CRDS), "--output", "json")
+    result = _mgctl("validate", str(broken), "--charts", str(SHARED_CHARTS), "--output", "json")
     assert result.returncode == 1
     findings = json.loads(result.stdout)["findings"]
     assert any("latest" in f["message"] for f in findings)

@@ -9,18 +9,20 @@ import pytest
 from typer.testing import CliRunner
 
 from mgctl.cli.main import app
+from mgctl.config.loader import load_platform
 from mgctl.validate.run import ValidationSetupError, find_repos, validate_tree
 from mgctl.validate.schemas import SchemaRegistry
 
-from .builders import to_yaml
 from .conftest import CRDS, REPO_ROOT
-from .test_secrets_scan import configmap_with, pem_private_key
+from .test_secrets_scan import pem_private_key
 from .trees import clean_tree, snapshot, write, write_plain_database, write_service
 
 
 def run(root: Path, registry: SchemaRegistry, crd_dir: Path) -> list[str]:
+    """mg-deploy validated alone (the charts by the ApplicationSets' conventions); the whole
+    platform as Argo CD applies it is tested in tests/validate/applied."""
     report = validate_tree(
-        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+        root / "mg-deploy", schema_dirs=[crd_dir], registry=registry, use_kingfisher=False
     )
     return [f.format() for f in report.findings]
 
@@ -31,13 +33,12 @@ def test_clean_tree_has_zero_findings(
     root = clean_tree(tmp_path)
     before = snapshot(root)
     report = validate_tree(
-        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+        root / "mg-deploy", schema_dirs=[crd_dir], registry=registry, use_kingfisher=False
     )
     assert [f.format() for f in report.findings] == []
     assert report.exit_code == 0
     units = {u.name: u.objects for u in report.units}
     assert units == {
-        "mg-infrastructure": 6,
         "mg-deploy/services/api": 4,
         "mg-deploy/services/worker": 4,
         "mg-deploy/databases/postgres-api": 1,
@@ -72,35 +73,6 @@ def test_findings_point_at_the_rendered_template(
     for prefix in expected:
         assert any(f.startswith(prefix) for f in findings), (prefix, findings)
     assert not any("/services/api/" in f or "/services/worker/" in f for f in findings)
-
-
-def test_infrastructure_secret_and_schema_findings(
-    tmp_path: Path, registry: SchemaRegistry, crd_dir: Path
-) -> None:
-    root = clean_tree(tmp_path)
-    infra = root / "mg-infrastructure"
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "registry", "namespace": "tools"},
-        "data": {".dockerconfigjson": "e30="},
-    }
-    write(infra / "security/registry.yaml", to_yaml([secret]))
-    write(infra / "base/tools/key.yaml", configmap_with(pem_private_key()))
-    kafka = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka", "metadata": {"name": "k"}}
-    write(infra / "base/kafka/cluster.yaml", to_yaml([kafka]))
-    findings = run(root, registry, crd_dir)
-    assert any(
-        f.startswith("mg-infrastructure/security/registry.yaml: Secret/registry: data:")
-        for f in findings
-    )
-    assert any(
-        f.startswith("mg-infrastructure/base/tools/key.yaml: line 7: literal PEM") for f in findings
-    )
-    assert any(
-        f.startswith("mg-infrastructure/base/kafka/cluster.yaml: Kafka/k: apiVersion:")
-        for f in findings
-    )
 
 
 def test_helm_template_failure_is_a_finding(
@@ -189,7 +161,7 @@ def test_plain_manifest_directories_in_mg_deploy_are_checked(
     write_plain_database(root / "mg-deploy", "postgres-good")
     write_plain_database(root / "mg-deploy", "postgres-bad", instances="two")
     report = validate_tree(
-        root, schema_dirs=[crd_dir], registry=registry, use_kingfisher=False, infra_checks=False
+        root / "mg-deploy", schema_dirs=[crd_dir], registry=registry, use_kingfisher=False
     )
     units = {u.name: u.objects for u in report.units}
     assert units["mg-deploy/databases/postgres-good"] == 1
@@ -207,7 +179,7 @@ def test_kubernetes_version_comes_from_the_config(tmp_path: Path, crd_dir: Path)
     assert 'kubernetesVersion: "1.35"' in text
     config.write_text(text.replace('kubernetesVersion: "1.35"', 'kubernetesVersion: "1.36"'))
     report = validate_tree(
-        root / "mg-deploy", config, schema_dirs=[crd_dir], use_kingfisher=False, infra_checks=False
+        root / "mg-deploy", load_platform(config), schema_dirs=[crd_dir], use_kingfisher=False
     )
     assert report.kubernetes_version == "1.36"
     assert report.errors == []
@@ -230,11 +202,10 @@ def test_progress_callbacks_see_every_chart(
     found: list[int] = []
     done: list[str] = []
     validate_tree(
-        root,
+        root / "mg-deploy",
         schema_dirs=[crd_dir],
         registry=registry,
         use_kingfisher=False,
-        infra_checks=False,
         on_charts_found=found.append,
         on_chart_done=lambda unit: done.append(unit.name),
     )

@@ -88,9 +88,8 @@ def summarize_body(body: dict[str, Any]) -> CrdSummary:
 
 
 def summary_of(manifest: Manifest) -> CrdSummary:
-    """The summary of a CRD manifest, whether it was read lazily or whole."""
-    if manifest.full_text is not None:
-        return summarize(manifest.full_text, manifest.source)
+    """The summary of a CRD manifest, read lazily (its body is already the summary's) or
+    whole."""
     return summarize_body(manifest.body)
 
 

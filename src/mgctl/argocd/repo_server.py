@@ -30,6 +30,7 @@ import yaml
 from mgctl.argocd.cluster_info import ClusterInfo
 from mgctl.argocd.globs import gobwas_match
 from mgctl.argocd.helm_output import OutputProblem, parse_chunk, split_documents, split_output
+from mgctl.argocd.hooks import never_applied
 from mgctl.argocd.models import Application, Source
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal, chart_ref, pinned
@@ -65,6 +66,7 @@ class RenderedSource:
     values_files: list[ValuesFile] = field(default_factory=list)
     inline_values: dict[str, object] = field(default_factory=dict)
     from_cache: bool = False
+    never_applied: int = 0  # helm test hooks and the like (see hooks)
 
 
 @dataclass
@@ -209,7 +211,9 @@ class RepoServer:
                     raise SourceProblem(f"helm template failed: {exc.detail}") from exc
                 if self.cache is not None:
                     self.cache.put(key, output)
-        result.objects = split_output(output, result.label)
+        objects = split_output(output, result.label)
+        result.objects = [o for o in objects if not never_applied(o)]
+        result.never_applied = len(objects) - len(result.objects)
 
     def _cache_key(self, request: helm.TemplateRequest, digest: str, values: list[Path]) -> str:
         parts = {

@@ -33,7 +33,7 @@ from mgctl.argocd.models import (
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp, RepoServer
 from mgctl.argocd.repos import LocalRepos, chart_ref, pinned
-from mgctl.charts.archive import ChartArchive, ChartArchiveError
+from mgctl.charts.archive import ChartArchiveError, open_archive
 from mgctl.charts.cache import ChartCache, ChartCacheError
 from mgctl.manifests import Manifest, load_manifest_file
 
@@ -97,8 +97,9 @@ class _Builder:
         self.view.apps.append(rendered)
         for obj in rendered.objects:
             if is_argo(obj, "AppProject"):
+                # a synced AppProject replaces the copy bootstrap applied (same name)
                 project = project_from(obj)
-                self.view.projects.setdefault(project.name, project)
+                self.view.projects[project.name] = project
             elif is_argo(obj, "Application"):
                 self.add(application_from(obj), rendered.app.name)
             elif is_argo(obj, "ApplicationSet"):
@@ -197,7 +198,7 @@ def _capabilities(app: Application, repos: LocalRepos) -> capabilities.ChartCapa
             if source.chart:
                 pin = pinned(chart_ref(source.repo_url, source.chart, source.target_revision))
                 if pin is not None:
-                    scan = capabilities.of_archive(ChartArchive(repos.charts.verify(pin).path))
+                    scan = capabilities.of_archive(open_archive(repos.charts.verify(pin).path))
             elif source.path is not None and repos.has_git(source.repo_url):
                 directory = repos.git_dir(source.repo_url) / source.path.strip("/")
                 if (directory / "Chart.yaml").is_file():

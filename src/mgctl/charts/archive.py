@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import tarfile
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+
+_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 class ChartArchiveError(ValueError):
@@ -69,7 +71,7 @@ class ChartFiles:
 
     def _yaml(self, name: str) -> Any:
         try:
-            return yaml.safe_load(self.files[name].decode("utf-8"))
+            return yaml.load(self.files[name].decode("utf-8"), Loader=_LOADER)
         except KeyError as exc:
             raise ChartArchiveError(f"{self.root} has no {name}") from exc
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -146,3 +148,9 @@ def _nested(root: str, name: str, data: bytes, source: str) -> list[ChartFiles]:
     except tarfile.TarError as exc:
         raise ChartArchiveError(f"{source}: subchart {name} is not an archive: {exc}") from exc
     return _split_charts(members, source)
+
+
+@lru_cache(maxsize=64)
+def open_archive(path: Path) -> ChartArchive:
+    """One ChartArchive per archive file per process (checks read the same charts)."""
+    return ChartArchive(path)

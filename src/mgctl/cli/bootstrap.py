@@ -15,7 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from mgctl.charts.cache import ChartCache
 from mgctl.cli.common import (
+    CHARTS_HELP,
     EXIT_FINDINGS,
     EXIT_USAGE,
     ConfigOption,
@@ -37,6 +39,7 @@ from mgctl.cluster.steps_secrets import SecretsStep
 from mgctl.cluster.waiting import Waiter
 from mgctl.config import Platform
 from mgctl.tools.binaries import ToolNotFound, find
+from mgctl.validate.run import default_schema_dir
 
 
 @contextmanager
@@ -112,6 +115,7 @@ def bootstrap(
     yes: bool = typer.Option(
         False, "--yes", "-y", help="No questions; a missing secret is an error, not a prompt."
     ),
+    charts: Path | None = typer.Option(None, "--charts", help=CHARTS_HELP),
     schemas: list[Path] | None = typer.Option(
         None, "--schemas", help="Pinned CRD dir (repeatable; default: `mgctl schemas fetch` cache)."
     ),
@@ -132,8 +136,6 @@ def bootstrap(
     _SECRET, or <VAR>_FILE naming a 0600 file, or a hidden TTY prompt. Without a deploy key
     one is generated in memory and its public half printed. See docs/bootstrap-runbook.md.
     """
-    from mgctl.validate.run import default_schema_dir
-
     platform = load_or_exit(config)
     schema_dirs = list(schemas) if schemas else [default_schema_dir()]
     kc = str(kubeconfig) if kubeconfig else None
@@ -162,7 +164,7 @@ def bootstrap(
             return
         checks = check_helm(tools.helm) + check_cluster(tools.kubectl, platform)
         if not skip_validate:
-            checks += check_rendered(tree, config, schema_dirs)
+            checks += check_rendered(tree, platform, config, schema_dirs, ChartCache(charts))
         secret_step = next(s for s in steps if isinstance(s, SecretsStep))
         repo_secret_present = not failed(checks) and not any(
             s.name == platform.git.deploy_key_secret for s, _ in secret_step.missing()

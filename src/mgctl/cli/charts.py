@@ -9,13 +9,18 @@ import typer
 
 from mgctl import catalog
 from mgctl.charts.archive import ChartArchive, ChartArchiveError
-from mgctl.charts.cache import CHARTS_ENV, ChartCache, ChartCacheError, default_cache_dir
+from mgctl.charts.cache import ChartCache, ChartCacheError
 from mgctl.charts.fetch import Fetched, FetchError, fetch_charts, remove_stale_downloads
-from mgctl.cli.common import EXIT_FINDINGS, EXIT_USAGE, OutputFormat, console, err_console
+from mgctl.cli.common import (
+    CHARTS_HELP,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    OutputFormat,
+    console,
+    err_console,
+)
 
 charts_app = typer.Typer(help="The pinned upstream Helm charts (the chart cache).")
-
-CHARTS_HELP = f"Chart cache directory (default: ${CHARTS_ENV} or {default_cache_dir()})."
 
 
 def parse_mirrors(values: list[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from mgctl.charts.cache import CHARTS_ENV, default_cache_dir
 from mgctl.config import ConfigError, Platform, load_platform
 
 EXIT_OK = 0
@@ -21,6 +22,12 @@ err_console = Console(stderr=True)
 class OutputFormat(enum.StrEnum):
     text = "text"
     json = "json"
+
+
+CHARTS_HELP = (
+    f"Chart cache dir (default: ${CHARTS_ENV} or {default_cache_dir()}; "
+    "`mgctl charts fetch` fills it)."
+)
 
 
 ConfigOption = typer.Option(

@@ -8,8 +8,17 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mgctl.cli.common import EXIT_USAGE, OutputFormat, console, err_console
-from mgctl.config import ConfigError
+from mgctl.argocd.render_cache import RenderCache
+from mgctl.charts.cache import ChartCache
+from mgctl.cli.common import (
+    CHARTS_HELP,
+    EXIT_USAGE,
+    OutputFormat,
+    console,
+    err_console,
+    load_or_exit,
+)
+from mgctl.config import Platform
 from mgctl.tools.binaries import ToolNotFound
 from mgctl.validate.report import Report, print_report
 from mgctl.validate.run import ValidationSetupError, default_schema_dir, validate_tree
@@ -25,9 +34,11 @@ def validate(
     schemas: list[Path] | None = typer.Option(
         None,
         "--schemas",
-        help="CRD schema dir (repeatable). Default: $MGCTL_SCHEMAS or "
-        f"{default_schema_dir()}, filled by `mgctl schemas fetch`.",
+        help="Extra CRD schema dir (repeatable). The platform's CRDs come from its charts; "
+        "mg-deploy validated alone needs these (default: $MGCTL_SCHEMAS or "
+        f"{default_schema_dir()}, filled by `mgctl schemas fetch`).",
     ),
+    charts: Path | None = typer.Option(None, "--charts", help=CHARTS_HELP),
     kube_version: str | None = typer.Option(
         None, "--kube-version", help="Kubernetes MAJOR.MINOR (default: config, else 1.35)."
     ),
@@ -39,14 +50,19 @@ def validate(
 ) -> None:
     """Validate rendered repositories. Exit 0: no errors, 1: findings, 2: usage/config error."""
     try:
-        report = _run(out, config, schemas, kube_version, output, jobs, not no_kingfisher)
+        platform = load_or_exit(config) if config is not None else None
+        report = _run(
+            out,
+            platform,
+            schemas,
+            ChartCache(charts),
+            kube_version,
+            output,
+            jobs,
+            not no_kingfisher,
+        )
     except (ValidationSetupError, UnsupportedKubernetesVersion, ToolNotFound) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
-    except ConfigError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.file} is not a valid platform config:")
-        for issue in exc.issues:
-            err_console.print(f"  {issue.render(exc.file)}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -57,8 +73,9 @@ def validate(
 
 def _run(
     out: Path,
-    config: Path | None,
+    platform: Platform | None,
     schemas: list[Path] | None,
+    charts: ChartCache,
     kube_version: str | None,
     output: OutputFormat,
     jobs: int,
@@ -73,7 +90,7 @@ def _run(
         transient=True,
         disable=output is OutputFormat.json or not err_console.is_terminal,
     )
-    task = progress.add_task("charts", total=None)
+    task = progress.add_task("applications", total=None)
 
     def charts_found(count: int) -> None:
         progress.update(task, total=count)
@@ -84,8 +101,10 @@ def _run(
     with progress:
         return validate_tree(
             out,
-            config,
+            platform,
             schema_dirs=schemas or None,
+            charts=charts,
+            render_cache=RenderCache.from_environment(),
             kubernetes_version=kube_version,
             jobs=jobs,
             on_chart_done=chart_done,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mgctl.charts.cache import ChartCache
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError
 from mgctl.cluster.preflight_k3s import check_cidrs, check_k3s
@@ -16,6 +17,7 @@ from mgctl.cluster.preflight_model import Check
 from mgctl.cluster.runner import Runner, command_runner
 from mgctl.cluster.secrets import DEPLOY_KEY_ENV, read_secret_file
 from mgctl.config import Platform
+from mgctl.validate.run import ValidationSetupError, validate_tree
 
 SUPPORTED_MINORS = (35, 37)  # Kubernetes 1.35-1.37
 MIN_HELM = (4, 0)
@@ -141,19 +143,19 @@ def check_cluster(kubectl: Kubectl, platform: Platform) -> list[Check]:
     return checks
 
 
-def check_rendered(out: Path, config: Path, schema_dirs: list[Path]) -> list[Check]:
-    from mgctl.validate.run import ValidationSetupError, validate_tree
-
+def check_rendered(
+    out: Path, platform: Platform, config: Path, schema_dirs: list[Path], charts: ChartCache
+) -> list[Check]:
     try:
-        report = validate_tree(out, config, schema_dirs=schema_dirs)
+        report = validate_tree(out, platform, schema_dirs=schema_dirs, charts=charts)
     except ValidationSetupError as exc:
         return [
             Check(
                 "mgctl validate",
                 "fail",
                 str(exc),
-                "run `mgctl schemas fetch` or pass "
-                "--schemas DIR; render with `mgctl render -c platform.yaml -o OUT`",
+                "run `mgctl charts fetch` (or pass --charts DIR); render with "
+                "`mgctl render -c platform.yaml -o OUT`",
             )
         ]
     except Exception as exc:  # a validator that cannot run must not look like a pass

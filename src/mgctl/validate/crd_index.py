@@ -47,11 +47,15 @@ class CrdSource:
     span: tuple[int, int] | None
     body: dict[str, Any] | None = None
     stamp: tuple[int, int] | None = None  # size, mtime_ns of the file when indexed
+    text: str | None = None  # a CRD document held in memory (rendered output), parsed on use
 
     def load(self) -> dict[str, Any]:
         if self.body is None:
-            assert self.span is not None
-            text = self.file.read_text(encoding="utf-8")[self.span[0] : self.span[1]]
+            if self.text is not None:
+                text = self.text
+            else:
+                assert self.span is not None
+                text = self.file.read_text(encoding="utf-8")[self.span[0] : self.span[1]]
             docs = load_yaml_documents(text, str(self.file))
             body = docs[0] if docs else None
             if not isinstance(body, dict):
@@ -82,9 +86,14 @@ class CrdSource:
         return schemas
 
     def _cache_path(self, cache_dir: Path | None) -> Path | None:
-        if cache_dir is None or self.span is None or self.stamp is None:
+        if cache_dir is None:
             return None
-        key = f"{_CONVERSION_ID}|{self.file}|{self.stamp}|{self.span}"
+        if self.text is not None:
+            key = f"{_CONVERSION_ID}|text|{hashlib.sha256(self.text.encode()).hexdigest()}"
+        elif self.span is None or self.stamp is None:
+            return None
+        else:
+            key = f"{_CONVERSION_ID}|{self.file}|{self.stamp}|{self.span}"
         return cache_dir / f"{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()}.json"
 
 
@@ -183,6 +192,10 @@ class CrdIndex:
         if spec.get("group") and names.get("kind"):
             source = CrdSource(Path(origin), None, body)
             self._definition(str(spec["group"]), str(names["kind"])).add_source(source)
+
+    def add_text(self, group: str, kind: str, text: str, origin: str) -> None:
+        """Register a CRD document held as text (parsed only when its kind is validated)."""
+        self._definition(group, kind).add_source(CrdSource(Path(origin), None, text=text))
 
     def _read_cache(self) -> dict[str, Any]:
         if self._cache_path is None:

@@ -203,3 +203,27 @@ def _check(rendered: Rendered, registry: SchemaRegistry) -> UnitResult:
         result.findings += check_rendered(manifests, registry, target.namespace, target.pss_level)
     result.seconds = rendered.seconds + time.perf_counter() - started
     return result
+
+
+def lint_deploy_charts(
+    deploy_dir: Path, display_prefix: str, kube_version: str, jobs: int = 2
+) -> dict[str, list[Finding]]:
+    """`helm lint` of every mg-deploy chart (LINT_BATCH per helm process), findings by chart
+    display path. The charts' rendering is judged with the rest of the platform."""
+    targets = discover_charts(deploy_dir, display_prefix)
+    found: dict[str, list[Finding]] = {}
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        prepared = [_prepare(stack, target) for target in targets]
+        batches = []
+        for start in range(0, len(targets), LINT_BATCH):
+            chunk = list(range(start, min(len(targets), start + LINT_BATCH)))
+            dirs = [p for p in (prepared[i] for i in chunk) if isinstance(p, Path)]
+            if dirs:
+                batches.append(pool.submit(helm.lint_many, dirs, kube_version))
+        by_dir = {str(r.chart): r for batch in batches for r in batch.result()}
+        for target, chart in zip(targets, prepared, strict=True):
+            if isinstance(chart, Finding):
+                found[target.display] = [chart]
+            elif str(chart) in by_dir:
+                found[target.display] = lint_findings(by_dir[str(chart)], target, True)
+    return found

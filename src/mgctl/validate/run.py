@@ -1,20 +1,35 @@
-"""`validate_tree`: find mg-deploy/ and mg-infrastructure/ and run every check on them."""
+"""`validate_tree`: find mg-deploy/ and mg-infrastructure/ and run every check on them.
+
+With mg-infrastructure present, everything is judged as Argo CD would apply it: the view of
+`mgctl.argocd.view` (bootstrap/root.yaml down, every ApplicationSet expanded, every source
+rendered from the chart cache or the local repositories) and the checks of
+`mgctl.validate.applied`; mg-deploy's charts are also linted. With mg-deploy alone, its charts
+are rendered and checked by the conventions the ApplicationSets apply (release and namespace
+= directory name), against the CRD schemas of `--schemas`.
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
-from mgctl.manifests import Finding
-from mgctl.validate import secrets_scan
-from mgctl.validate.deploy_repo import ChartDone, discover_charts, validate_deploy_repo
-from mgctl.validate.infra_repo import check_infra_unit, load_infra_unit
+from mgctl.argocd.render_cache import RenderCache
+from mgctl.argocd.repo_server import RenderedApp
+from mgctl.argocd.view import ROOT_FILE, ViewError, load_view
+from mgctl.charts.cache import ChartCache
+from mgctl.config.platform import Platform
+from mgctl.manifests import Finding, load_manifest_file
+from mgctl.validate import capacity, secrets_scan
+from mgctl.validate.applied.run import check_view
+from mgctl.validate.deploy_repo import (
+    ChartDone,
+    discover_charts,
+    lint_deploy_charts,
+    validate_deploy_repo,
+)
 from mgctl.validate.report import Report
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import UnitResult
@@ -52,49 +67,16 @@ def find_repos(out_dir: Path) -> tuple[Path | None, Path | None]:
     return deploy, infra
 
 
-def schema_dirs_or_error(schema_dirs: Sequence[Path]) -> list[Path]:
+def schema_dirs_or_error(schema_dirs: Sequence[Path], required: bool = True) -> list[Path]:
     """The CRD schema dirs, each required to exist and hold YAML (a typo is not ignored)."""
     missing = [d for d in schema_dirs if not (d.is_dir() and any(d.rglob("*.yaml")))]
-    if missing or not schema_dirs:
+    if missing or (required and not schema_dirs):
         shown = ", ".join(map(str, missing or schema_dirs)) or "(none)"
         raise ValidationSetupError(
             f"no CRD schemas in {shown}: custom resources cannot be validated. "
             "Fix: run `mgctl schemas fetch`, or pass --schemas DIR (e.g. ../shared/crds)"
         )
     return list(schema_dirs)
-
-
-def _optional_module(name: str) -> ModuleType | None:
-    """The infra checks live in modules another part of mgctl provides; absent = skipped."""
-    try:
-        return importlib.import_module(f"mgctl.validate.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"mgctl.validate.{name}":
-            return None
-        raise
-
-
-def _infra_checks(
-    infra: Path,
-    deploy: Path | None,
-    infra_unit: UnitResult,
-    schema_root: Path,
-    deploy_units: list[UnitResult],
-) -> list[Finding]:
-    findings: list[Finding] = []
-    graph = _optional_module("graph")
-    if graph is not None:
-        rendered = [(u.name.split("/", 1)[1], u.manifests) for u in deploy_units if "/" in u.name]
-        findings += graph.check_infrastructure(infra, deploy, infra_unit.manifests, rendered)
-    chart_values = _optional_module("chart_values")
-    if chart_values is not None:
-        findings += chart_values.check_chart_values(infra, schema_root)
-    return findings
-
-
-def _capacity_checks(platform: Any) -> list[Finding]:
-    capacity = _optional_module("capacity")
-    return list(capacity.check_capacity(platform)) if capacity is not None else []
 
 
 def _secret_scan(roots: list[Path], display_root: Path, use_kingfisher: bool) -> list[Finding]:
@@ -111,7 +93,7 @@ def _secret_scan(roots: list[Path], display_root: Path, use_kingfisher: bool) ->
 
 def validate_tree(
     out_dir: Path,
-    config: Path | None = None,
+    platform: Platform | None = None,
     *,
     schema_dirs: Sequence[Path] | None = None,
     kubernetes_version: str | None = None,
@@ -120,60 +102,52 @@ def validate_tree(
     on_charts_found: Callable[[int], None] | None = None,
     use_kingfisher: bool = True,
     registry: SchemaRegistry | None = None,
-    chart_schema_root: Path | None = None,
-    infra_checks: bool = True,
+    charts: ChartCache | None = None,
+    render_cache: RenderCache | None = None,
 ) -> Report:
     """Validate the rendered repositories under `out_dir`.
 
-    Raises ValidationSetupError (CLI exit 2) when there is nothing to validate or no schemas.
-    `registry` lets callers (tests, benchmarks) reuse loaded schemas across runs;
-    `infra_checks=False` skips the graph/chart-values/capacity checks (engine-only runs).
+    Raises ValidationSetupError (CLI exit 2) when there is nothing to validate, or (mg-deploy
+    alone) no schemas. `registry` lets callers (tests, benchmarks) reuse loaded schemas;
+    `charts` is the chart cache (default: $MGCTL_CHARTS or ~/.cache/mgctl/charts).
     """
     started = time.perf_counter()
     shown_root, out_dir = out_dir, out_dir.resolve()
     deploy, infra = find_repos(out_dir)
-    platform = _load_platform(config) if config is not None else None
     version = kubernetes_version or (
         platform.project.kubernetes_version if platform is not None else DEFAULT_KUBERNETES_VERSION
     )
-    dirs = schema_dirs_or_error(list(schema_dirs) if schema_dirs else [default_schema_dir()])
+    dirs = schema_dirs_or_error(
+        list(schema_dirs) if schema_dirs else ([] if infra else [default_schema_dir()]),
+        required=infra is None,
+    )
     if registry is None:
         registry = SchemaRegistry(version, dirs)
     display_root = out_dir if out_dir.name not in (DEPLOY, INFRA) else out_dir.parent
     report = Report(root=shown_root, kubernetes_version=registry.kubernetes_version)
     roots = [d for d in (deploy, infra) if d is not None]
-    # CRDs of mg-infrastructure serve kinds for both repositories: registered before any check.
-    infra_unit = (
-        load_infra_unit(infra, registry, str(infra.relative_to(display_root)))
-        if infra is not None
-        else None
-    )
-    with ThreadPoolExecutor(max_workers=2) as background:  # beside the helm processes
+    with ThreadPoolExecutor(max_workers=1) as background:  # beside the helm processes
         secrets = background.submit(_secret_scan, roots, display_root, use_kingfisher)
-        infra_checked = (
-            background.submit(check_infra_unit, infra_unit, registry)
-            if infra_unit is not None
-            else None
-        )
-        if deploy is not None:
+        if infra is not None:
+            sibling = infra.parent / DEPLOY
+            _validate_platform(
+                report,
+                infra,
+                deploy or (sibling if sibling.is_dir() else None),
+                registry,
+                charts or ChartCache(),
+                render_cache,
+                jobs,
+                on_chart_done,
+                on_charts_found,
+            )
+        elif deploy is not None:
             prefix = str(deploy.relative_to(display_root))
             if on_charts_found:
                 on_charts_found(len(discover_charts(deploy, prefix)))
             report.units += validate_deploy_repo(deploy, registry, prefix, jobs, on_chart_done)
-        if infra_checked is not None:
-            report.units.insert(0, infra_checked.result())
-        if infra_checks and infra is not None and infra_unit is not None:
-            schema_root = chart_schema_root or _chart_schema_root(dirs)
-            # validating mg-infrastructure alone: its Applications still point into a sibling
-            # mg-deploy, which the graph check reads (without validating it)
-            sibling = infra.parent / DEPLOY
-            graph_deploy = deploy or (sibling if sibling.is_dir() else None)
-            deploy_units = [u for u in report.units if u is not infra_unit]
-            report.repo_findings += _infra_checks(
-                infra, graph_deploy, infra_unit, schema_root, deploy_units
-            )
-        if infra_checks and platform is not None:
-            report.repo_findings += _capacity_checks(platform)
+        if platform is not None:
+            report.repo_findings += capacity.check_capacity(platform)
         report.repo_findings += secrets.result()
     if not use_kingfisher:
         report.notes.append("kingfisher secret scan skipped (built-in secret patterns still ran)")
@@ -181,16 +155,66 @@ def validate_tree(
     return report
 
 
-def _chart_schema_root(schema_dirs: list[Path]) -> Path:
-    """chart-schemas/ beside the CRD dir (layout of the fetched cache and of ../shared)."""
-    for directory in schema_dirs:
-        for candidate in (directory / "chart-schemas", directory.parent / "chart-schemas"):
-            if candidate.is_dir():
-                return candidate
-    return schema_dirs[0] / "chart-schemas"
+def _validate_platform(
+    report: Report,
+    infra: Path,
+    deploy: Path | None,
+    registry: SchemaRegistry,
+    charts: ChartCache,
+    render_cache: RenderCache | None,
+    jobs: int,
+    on_chart_done: ChartDone | None,
+    on_charts_found: Callable[[int], None] | None,
+) -> None:
+    """The platform as Argo CD applies it, plus `helm lint` of the mg-deploy charts."""
+    with ThreadPoolExecutor(max_workers=1) as linter:
+        lint = (
+            linter.submit(lint_deploy_charts, deploy, deploy.name, registry.kubernetes_version, 1)
+            if deploy is not None
+            else None
+        )
+        try:
+            view = load_view(
+                infra,
+                deploy,
+                charts=charts,
+                kubernetes_version=registry.kubernetes_version,
+                jobs=jobs,
+                cache=render_cache,
+            )
+        except ViewError as exc:
+            report.repo_findings.append(
+                Finding(check="argocd-render", file=f"{infra.name}/{ROOT_FILE}", message=str(exc))
+            )
+            return
+        if on_charts_found:
+            on_charts_found(len(view.apps))
+        applied = check_view(view, registry)
+        lint_by_chart = lint.result() if lint is not None else {}
+    report.units.append(_bootstrap_unit(infra, registry))
+    for rendered, unit in zip(view.apps, applied.units, strict=True):
+        unit.findings = _lint_of(rendered, lint_by_chart) + unit.findings
+        report.units.append(unit)
+        if on_chart_done is not None:
+            on_chart_done(unit)
+    report.repo_findings += applied.findings
+    report.notes.append(
+        f"{len(view.apps)} Applications rendered as Argo CD would; "
+        f"{view.cluster.major}.{view.cluster.minor} API with {len(view.cluster.custom)} CRDs"
+    )
 
 
-def _load_platform(config: Path) -> Any:
-    from mgctl.config import load_platform
+def _lint_of(rendered: RenderedApp, lint: dict[str, list[Finding]]) -> list[Finding]:
+    found = []
+    for source in rendered.sources:
+        if source.kind == "local-chart":
+            found += [f.in_application(rendered.app.name) for f in lint.pop(source.label, [])]
+    return found
 
-    return load_platform(config)
+
+def _bootstrap_unit(infra: Path, registry: SchemaRegistry) -> UnitResult:
+    """bootstrap/root.yaml: what `mgctl bootstrap` applies itself."""
+    manifests, findings = load_manifest_file(infra / ROOT_FILE, f"{infra.name}/{ROOT_FILE}")
+    for manifest in manifests:
+        findings += registry.validate(manifest)
+    return UnitResult("bootstrap", objects=len(manifests), findings=findings, manifests=manifests)

@@ -66,10 +66,18 @@ class SchemaRegistry:
         return self.validator(api_version, kind) is not None
 
     def add_crds(self, manifests: Iterable[Manifest]) -> None:
-        """Make CRDs that are part of the validated set serve their kinds too."""
+        """Make CRDs that are part of the validated set serve their kinds too (a CRD read as a
+        summary, see mgctl.argocd.crds, is parsed whole only when its kind is validated)."""
         for manifest in manifests:
             if manifest.kind == "CustomResourceDefinition":
-                self.crds.add_body(manifest.body, manifest.source)
+                if manifest.full_text is not None:
+                    spec = manifest.body.get("spec") or {}
+                    kind = str((spec.get("names") or {}).get("kind", ""))
+                    self.crds.add_text(
+                        str(spec.get("group", "")), kind, manifest.full_text, manifest.source
+                    )
+                else:
+                    self.crds.add_body(manifest.body, manifest.source)
                 with self._lock:
                     self._validators = {
                         key: value for key, value in self._validators.items() if value is not None

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from mgctl.config.platform import Platform
-from mgctl.manifests import Manifest
 from mgctl.render.deploy_repo import render_deploy
 from mgctl.render.filemap import FileMap
 from mgctl.render.infra.repository import render_infrastructure
@@ -61,11 +60,3 @@ def registry() -> SchemaRegistry:
     if not crds.is_dir():
         pytest.fail(f"{crds} is missing: the tests read the pinned CRDs from ../shared/crds")
     return SchemaRegistry("1.35", [crds])
-
-
-def infra_manifests(tree: Path) -> list[Manifest]:
-    from mgctl.validate.infra_repo import load_infra_manifests
-
-    manifests, problems = load_infra_manifests(tree / "mg-infrastructure", "mg-infrastructure")
-    assert problems == []
-    return manifests

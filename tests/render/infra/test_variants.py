@@ -10,19 +10,27 @@ from unittest import mock
 import pytest
 import yaml
 
+from argocd.support import judge, write
 from mgctl.config.platform import Platform
 from mgctl.render.infra import repository
 from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import security
 from mgctl.render.infra.repository import render_infrastructure
-from mgctl.validate.graph import check_infrastructure
-from mgctl.validate.infra_repo import check_infra_manifests, load_infra_manifests
-from mgctl.validate.schemas import SchemaRegistry
 
-from .conftest import deploy_repository
-from .helpers import example_platform, write_tree
+from .helpers import example_platform
 
 R = "mg-infrastructure"
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("renders")
+
+
+def assert_clean(platform: Platform, out: Path, renders: Path) -> None:
+    """The variant, rendered whole and seen as Argo CD applies it, has no finding."""
+    write(platform, out)
+    assert [f.format() for f in judge(out, renders)] == []
 
 
 def docs(files: dict[str, str], rel: str) -> list[dict[str, Any]]:
@@ -37,7 +45,7 @@ def test_l2_range_pool(files: dict[str, str]) -> None:
     assert advert["spec"]["ipAddressPools"] == ["default-pool"]
 
 
-def test_single_ip_pool_validates(tmp_path: Path, registry: SchemaRegistry) -> None:
+def test_single_ip_pool_validates(tmp_path: Path, renders: Path) -> None:
     def single(data: dict[str, Any]) -> None:
         data["cluster"]["loadBalancer"] = {"mode": "single-ip", "addresses": ["203.0.113.10/32"]}
 
@@ -48,11 +56,7 @@ def test_single_ip_pool_validates(tmp_path: Path, registry: SchemaRegistry) -> N
     assert pool["spec"]["addresses"] == ["203.0.113.10/32"]
     assert advert["metadata"]["name"] == "single-ip"
     assert advert["spec"]["ipAddressPools"] == ["single-ip-pool"]
-    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
-    manifests, problems = load_infra_manifests(out / R, R)
-    assert problems == []
-    assert check_infra_manifests(manifests, registry) == []
-    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+    assert_clean(platform, tmp_path, renders)
 
 
 def test_tailscale_oauth_from_bootstrap_secret() -> None:
@@ -64,19 +68,17 @@ def test_tailscale_oauth_from_bootstrap_secret() -> None:
     assert f"{R}/base/tailscale/application.yaml" in files
 
 
-def test_without_tailscale(tmp_path: Path) -> None:
+def test_without_tailscale(tmp_path: Path, renders: Path) -> None:
     def off(data: dict[str, Any]) -> None:
         data["tailscale"]["enabled"] = False
 
     platform = example_platform(off)
     files = render_infrastructure(platform)
     assert not any("/tailscale" in path for path in files)
-    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
-    manifests, _ = load_infra_manifests(out / R, R)
-    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+    assert_clean(platform, tmp_path, renders)
 
 
-def test_custom_storage_class_and_replicas(registry: SchemaRegistry, tmp_path: Path) -> None:
+def test_custom_storage_class_and_replicas(tmp_path: Path, renders: Path) -> None:
     def storage(data: dict[str, Any]) -> None:
         data["cluster"]["storageClass"] = "fast"
         data["cluster"]["storageReplicas"] = 2
@@ -88,10 +90,7 @@ def test_custom_storage_class_and_replicas(registry: SchemaRegistry, tmp_path: P
     assert storage_class["parameters"]["numberOfReplicas"] == "2"
     values = yaml.safe_load(files[f"{R}/base/longhorn/values.yaml"])
     assert values["persistence"]["defaultClass"] is False
-    out = write_tree({**deploy_repository(platform), **files}, tmp_path)
-    manifests, _ = load_infra_manifests(out / R, R)
-    assert check_infra_manifests(manifests, registry) == []
-    assert check_infrastructure(out / R, out / "mg-deploy", manifests) == []
+    assert_clean(platform, tmp_path, renders)
 
 
 def test_platform_namespaces_cover_every_component(files: dict[str, str]) -> None:

@@ -36,6 +36,10 @@ def cluster_issuer(name: str, server: str, email: str) -> dict[str, Any]:
 
 def values() -> dict[str, Any]:
     return {
+        # the chart defaults its leader-election Roles and RoleBindings to kube-system
+        # (values.yaml global.leaderElection.namespace), which the platform AppProject does
+        # not allow: Argo CD would refuse the whole sync and wave 0 would never finish
+        "global": {"leaderElection": {"namespace": NAMESPACE}},
         "crds": {"enabled": True, "keep": True},
         "prometheus": {"enabled": True, "servicemonitor": {"enabled": False}},
     }

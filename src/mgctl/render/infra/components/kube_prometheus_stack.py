@@ -93,6 +93,9 @@ def _grafana(platform: Platform) -> dict[str, Any]:
             "storageClassName": platform.cluster.storage_class,
             "size": GRAFANA_STORAGE,
         },
+        # the volume is group-owned through the pod's fsGroup (472); the chart's root
+        # init-chown-data container would need Pod Security baseline
+        "initChownData": {"enabled": False},
         "ingress": {"enabled": False},  # reached through Tailscale
         "sidecar": {
             "dashboards": {"enabled": True, "searchNamespace": "ALL"},
@@ -188,14 +191,9 @@ def grafana_secret(platform: Platform) -> dict[str, Any]:
 
 def build(platform: Platform) -> list[Component]:
     namespaces = (
-        Namespace(
-            NAMESPACE,
-            "baseline",
-            reason=(
-                "Grafana's and Loki's chart pods do not all set seccompProfile and dropped "
-                "capabilities; node-exporter runs in its own namespace"
-            ),
-        ),
+        # restricted: Grafana's init-chown-data container (root, CHOWN) is off, its volume
+        # is made writable by fsGroup instead; node-exporter runs in its own namespace
+        Namespace(NAMESPACE),
         Namespace(
             NODE_EXPORTER_NAMESPACE,
             "privileged",

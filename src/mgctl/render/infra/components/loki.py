@@ -32,7 +32,9 @@ def values(platform: Platform) -> dict[str, Any]:
             "commonConfig": {"replication_factor": 1},
             "storage": {
                 "type": "s3",
-                "bucketNames": {"chunks": bucket, "ruler": bucket, "admin": bucket},
+                # the chart reads chunks and ruler only (templates/_helpers.tpl); Monolithic
+                # mode has no admin API bucket
+                "bucketNames": {"chunks": bucket, "ruler": bucket},
                 "s3": {
                     "endpoint": host,
                     "region": platform.object_store.region,

@@ -178,8 +178,9 @@ def build(platform: Platform) -> list[Component]:
             namespaces=(namespace,),
             cluster_resources=(
                 *CRDS_AND_RBAC,
-                "storage.k8s.io/StorageClass",
-                "storage.k8s.io/CSIDriver",
+                # the chart's own StorageClass and CSIDriver are created by longhorn-manager at
+                # run time, not by Argo CD; only mgctl's extra StorageClass is synced
+                *(["storage.k8s.io/StorageClass"] if extra_storage_class(platform) else []),
                 "scheduling.k8s.io/PriorityClass",
             ),
             description="Replicated block storage, default StorageClass, volume backups to S3",

@@ -20,10 +20,14 @@ def values() -> dict[str, Any]:
         "reloader": {
             # Only workloads annotated reloader.stakater.com/auto: "true" are restarted.
             "autoReloadAll": False,
+            # sets the container's readOnlyRootFilesystem and mounts an emptyDir at /tmp
+            # (templates/deployment.yaml), so containerSecurityContext leaves it out
             "readOnlyRootFileSystem": True,
             "deployment": {
                 "securityContext": restricted_pod(65534),
-                "containerSecurityContext": restricted_container(),
+                "containerSecurityContext": {
+                    k: v for k, v in restricted_container().items() if k != "readOnlyRootFilesystem"
+                },
             },
         }
     }

@@ -45,7 +45,10 @@ def middleware() -> dict[str, Any]:
 
 
 def values() -> dict[str, Any]:
+    pin = catalog.chart("traefik")
     return {
+        # the chart's default Traefik lacks entry point options mgctl sets (data/catalog.yaml)
+        "image": {"tag": pin.image_tag},
         "ingressClass": {"enabled": True, "isDefaultClass": True, "name": "traefik"},
         "providers": {
             "kubernetesCRD": {"enabled": True, "allowCrossNamespace": True},
