@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from mgctl import __version__
+from mgctl.cli.common import install_json_errors, tidy_help
 
 app = typer.Typer(
     name="mgctl",
@@ -25,6 +26,7 @@ COMMAND_MODULES = (
     "doctor",
     "dr",
     "tools",
+    "ci",
 )
 
 
@@ -51,6 +53,8 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _module.register(app)
+install_json_errors(app)
+tidy_help()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mgctl.cli.common import EXIT_USAGE, OutputFormat, console, err_console
+from mgctl.cli.common import EXIT_USAGE, OutputFormat, OutputOption, console, err_console
 from mgctl.config import ConfigError
 from mgctl.tools.binaries import ToolNotFound
 from mgctl.validate.report import Report, print_report
@@ -31,7 +31,7 @@ def validate(
     kube_version: str | None = typer.Option(
         None, "--kube-version", help="Kubernetes MAJOR.MINOR (default: config, else 1.35)."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Charts rendered in parallel."),
     no_kingfisher: bool = typer.Option(
         False, "--no-kingfisher", help="Skip the kingfisher secret scanner (built-in patterns run)."
