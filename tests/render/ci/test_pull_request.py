@@ -68,7 +68,7 @@ def test_sibling_checkout_and_mgctl_calls(rendered: FileMap, repo: str) -> None:
         "${{ github.event.pull_request.base.sha }}"
     )
     install = step(workflow, "check", f"Install mgctl {__version__}")["run"]
-    assert f'"mgctl[validate-tools]=={__version__}"' in install
+    assert f'"${{MGCTL_REQUIREMENT:-mgctl[validate-tools]=={__version__}}}"' in install
     validate = step(workflow, "check", "mgctl validate")["run"]
     assert validate == f'mgctl validate head -c "head/{PLATFORM}"'
     assert "mgctl diff base head --output markdown" in step(workflow, "check", "diff")["run"]
