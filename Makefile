@@ -13,7 +13,7 @@ SCHEMAS ?= $(if $(wildcard ../shared/crds),../shared/crds,$(HOME)/.cache/mgctl/s
 $(STAMP): pyproject.toml auth-service/pyproject.toml scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e '.[dev,test-tools]' -e './auth-service[dev]'
+	$(BIN)/pip install -q -e '.[dev,test-tools,lint-tools]' -e './auth-service[dev]'
 	$(BIN)/mgctl tools install
 	bash scripts/install-system-deps.sh
 	touch $(STAMP)
@@ -29,6 +29,10 @@ test: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check src tests auth-service bench
 	$(BIN)/ruff format --check src tests auth-service bench
+	PATH="$(CURDIR)/$(BIN):$$PATH" actionlint
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.renovate .github/renovate.json
+	$(BIN)/hadolint $$(git ls-files --cached --others --exclude-standard -- '*Dockerfile*')
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

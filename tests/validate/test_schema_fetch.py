@@ -151,3 +151,37 @@ def test_cli_fetch_failure_exits_1(mirror: tuple[str, Path], tmp_path: Path) -> 
     )
     assert result.exit_code == 1
     assert "chart-schemas/loki/7.3.0" in result.output and "HTTP 404" in result.output
+
+
+def test_unresolvable_host_stops_at_the_first_download(tmp_path: Path) -> None:
+    """Offline (or a typo in --base-url) every download fails the same way: one name-resolution
+    error ends the run with what to do instead, rather than one timeout per source."""
+    seen: list[str] = []
+    result = fetch_all(
+        tmp_path,
+        "http://mgctl-test.invalid",
+        ALL_SOURCES,
+        on_source_done=lambda s, _: seen.append(s.local_dir),
+    )
+    assert len(seen) == 1 and list(result.failed) == seen
+    reason = result.failed[seen[0]]
+    assert "cannot resolve mgctl-test.invalid" in reason
+    assert "--base-url" in reason and "file:///" in reason and "--schemas DIR" in reason
+    assert not result.fetched
+
+
+def test_cli_offline_hint(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["schemas", "fetch", "--dest", str(tmp_path), "--base-url", "http://mgctl-test.invalid"],
+    )
+    assert result.exit_code == 1
+    assert result.output.count("cannot resolve mgctl-test.invalid") == 1
+
+
+def test_a_local_directory_is_a_mirror(tmp_path: Path, crd_dir: Path) -> None:
+    """The hint's `file:///path` works: a directory laid out like raw.githubusercontent.com."""
+    root = mirror_tree(tmp_path / "mirror", crd_dir.parent)
+    result = fetch_all(tmp_path / "dest", root.as_uri(), ALL_SOURCES)
+    assert result.failed == {}
+    assert len(result.fetched) == len(ALL_SOURCES)

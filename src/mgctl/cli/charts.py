@@ -16,6 +16,7 @@ from mgctl.cli.common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
     OutputFormat,
+    OutputOption,
     console,
     err_console,
 )
@@ -47,7 +48,7 @@ def fetch(
     plain_http: bool = typer.Option(
         False, "--plain-http", help="OCI mirrors over plain HTTP (loopback test registries)."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Download every pinned chart (HTTP repositories and OCI registries) with `helm pull` and
     verify its pinned digest. Exit 0: all verified, 1: a download or digest failed."""
@@ -91,7 +92,7 @@ def fetch(
 @charts_app.command("list")
 def list_charts(
     charts: Path | None = typer.Option(None, "--charts", help=CHARTS_HELP),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Every pinned chart: repository, version, the app version the chart runs (read from the
     cached archive) and whether the cache holds the pinned archive."""

@@ -1,11 +1,20 @@
-"""What every command shares: exit codes, the console, loading the config with readable errors."""
+"""What every command shares: exit codes, the console, loading the config with readable errors,
+JSON errors for `--output json`, and tidy help texts."""
 
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
+import io
+import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 import typer
+import typer.core
 from rich.console import Console
 
 from mgctl.charts.cache import CHARTS_ENV, default_cache_dir
@@ -14,9 +23,20 @@ from mgctl.config import ConfigError, Platform, load_platform
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# Piped into a file or a CI log nothing is hard-wrapped: a path or a count is never split.
+UNWRAPPED_WIDTH = 10_000
 
-console = Console()
-err_console = Console(stderr=True)
+
+def make_console(stderr: bool = False) -> Console:
+    """A terminal gets rich's wrapping at its width; anything else gets whole lines."""
+    probe = Console(stderr=stderr)
+    if probe.is_terminal:
+        return probe
+    return Console(stderr=stderr, width=UNWRAPPED_WIDTH, soft_wrap=True)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 class OutputFormat(enum.StrEnum):
@@ -33,6 +53,16 @@ CHARTS_HELP = (
 ConfigOption = typer.Option(
     Path("platform.yaml"), "--config", "-c", help="The platform.yaml to read.", show_default=True
 )
+OutputOption = typer.Option(
+    OutputFormat.text,
+    "--output",
+    help="text for people, json for programs (errors too: one JSON object on stdout).",
+)
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """`1 check`, `2 checks`."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
 
 
 def load_or_exit(path: Path) -> Platform:
@@ -45,3 +75,107 @@ def load_or_exit(path: Path) -> Platform:
                 f"  {issue.render(exc.file)}", markup=False, highlight=False, soft_wrap=True
             )
         raise typer.Exit(EXIT_USAGE) from exc
+
+
+# --- `--output json` errors ---------------------------------------------------------------
+
+
+class _WriteTracker(io.TextIOBase):
+    """Passes writes through to `target` and remembers whether any happened."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.written = False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.written = True
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def error_object(message: str, exit_code: int) -> dict[str, Any]:
+    return {"error": {"message": message, "exitCode": exit_code}}
+
+
+def json_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """With `--output json`, a command that fails without printing its JSON result prints one
+    error object on stdout instead, `{"error": {"message", "exitCode"}}`, with the same exit
+    code. The command's error paths stay as they are: what it writes to stderr becomes the
+    message (and still goes to stderr)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("output") is not OutputFormat.json:
+            return command(*args, **kwargs)
+        stdout = _WriteTracker(sys.stdout)
+        previous_stdout, sys.stdout = sys.stdout, stdout
+        err_console.begin_capture()
+        exit_code = EXIT_OK
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit as exc:
+            exit_code = exc.exit_code
+            raise
+        finally:
+            captured = err_console.end_capture()
+            sys.stdout = previous_stdout
+            sys.stderr.write(captured)
+            if exit_code != EXIT_OK and not stdout.written:
+                message = captured.strip().removeprefix("error:").strip()
+                message = message or f"exit code {exit_code}"
+                previous_stdout.write(json.dumps(error_object(message, exit_code)) + "\n")
+
+    return run
+
+
+def install_json_errors(app: typer.Typer) -> None:
+    """Wrap every command of `app` (and its sub-apps) that has an `output` parameter."""
+    for info in app.registered_commands:
+        callback = info.callback
+        if callback is not None and "output" in _parameters(callback):
+            info.callback = json_errors(callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            install_json_errors(group.typer_instance)
+
+
+def _parameters(callback: Callable[..., Any]) -> set[str]:
+    return set(inspect.signature(callback).parameters)
+
+
+# --- help texts ---------------------------------------------------------------------------
+
+
+def tidy_help() -> None:
+    """Typer 0.29 prints `--force <bool>`, `--schemas <list[Path]>` and `Usage: … {out}`.
+    Flags get no type, repeatable options `<path>...`, arguments click's `OUT` / `[OUT]`.
+    (Overrides of typer.core display methods; tests/cli/test_help.py keeps them honest.)"""
+    option_type = typer.core.TyperOption.display_type_rich
+
+    def option_display(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        if self.is_flag and self.metavar is None:
+            return None
+        descriptor = self.type_descriptor
+        if descriptor.is_list and self.metavar is None and not descriptor.is_choice:
+            return f"<{_element_label(self)}>..."
+        return option_type(self, ctx)
+
+    def argument_usage(self: typer.core.TyperArgument) -> str:
+        name = (self.metavar or self.name or "").upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    typer.core.TyperOption.display_type_rich = option_display  # type: ignore[method-assign]
+    typer.core.TyperArgument._usage_display_name = argument_usage  # type: ignore[method-assign]
+
+
+def _element_label(option: typer.core.TyperOption) -> str:
+    label = option.bare_type()  # list[Path]
+    inner = label.removeprefix("list[").removesuffix("]")
+    return inner.lower()

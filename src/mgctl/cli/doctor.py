@@ -15,9 +15,11 @@ from mgctl.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     OutputFormat,
+    OutputOption,
     console,
     err_console,
     load_or_exit,
+    plural,
 )
 from mgctl.cluster.doctor.model import Context, Row
 from mgctl.cluster.doctor.run import run_doctor
@@ -45,7 +47,7 @@ def doctor(
     ),
     kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig file."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
     only_problems: bool = typer.Option(False, "--problems", help="Show warn/fail rows only."),
 ) -> None:
     """Is the platform healthy? Exit 1 when any row fails.
@@ -69,7 +71,9 @@ def doctor(
     else:
         console.print(rows_table(shown))
         warnings = sum(r.status == "warn" for r in rows)
-        console.print(f"{len(rows)} checks: {failures} failing, {warnings} warnings")
+        console.print(
+            f"{plural(len(rows), 'check')}: {failures} failing, {plural(warnings, 'warning')}"
+        )
     raise typer.Exit(EXIT_FINDINGS if failures else EXIT_OK)
 
 

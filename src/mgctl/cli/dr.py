@@ -15,6 +15,7 @@ from mgctl.cli.common import (
     EXIT_USAGE,
     ConfigOption,
     OutputFormat,
+    OutputOption,
     console,
     err_console,
     load_or_exit,
@@ -55,7 +56,7 @@ def drill_postgres(
         help="PostgreSQL archive_timeout (default: the value the rendered Cluster sets, 5min).",
     ),
     keep: bool = typer.Option(False, "--keep", help="Keep the temp dir (data dirs, logs)."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Back up, break and restore a real PostgreSQL with barman-cloud and SeaweedFS; verify every
     row and report RPO/RTO. Exit 1 on any mismatch or missed target."""
@@ -114,7 +115,7 @@ def status(
     offsite: bool = typer.Option(
         False, "--offsite", help="Check the off-site copy (objectStore.offsite) instead."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Last base backup, last archived WAL and RPO compliance per database from the barman
     catalog (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); Velero's last backup per
@@ -188,7 +189,7 @@ def restore_plan(
     kubeconfig: Path | None = typer.Option(
         None, "--kubeconfig", help="Pick Velero backups by time from this cluster."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Print the ordered restore runbook: the CNPG recovery Cluster manifest and the Velero
     restore commands, with a check after every step."""

@@ -8,6 +8,7 @@ from mgctl import __version__
 from mgctl.cli import (
     bootstrap,
     charts,
+    ci,
     doctor,
     dr,
     render,
@@ -16,6 +17,7 @@ from mgctl.cli import (
     tools,
     validate,
 )
+from mgctl.cli.common import install_json_errors, tidy_help
 
 app = typer.Typer(
     name="mgctl",
@@ -25,7 +27,7 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes register(app).
-COMMAND_MODULES = (render, validate, schema, schemas, charts, bootstrap, doctor, dr, tools)
+COMMAND_MODULES = (render, validate, schema, schemas, charts, bootstrap, doctor, dr, tools, ci)
 
 
 def _version(value: bool) -> None:
@@ -45,6 +47,8 @@ def main(
 
 for _module in COMMAND_MODULES:
     _module.register(app)
+install_json_errors(app)
+tidy_help()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from mgctl.cli.common import (
     EXIT_USAGE,
     ConfigOption,
     OutputFormat,
+    OutputOption,
     console,
     err_console,
     load_or_exit,
@@ -25,7 +26,7 @@ def render(
     force: bool = typer.Option(
         False, "--force", help="Overwrite generated files that were edited by hand."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Write OUT/mg-deploy and OUT/mg-infrastructure from the platform config."""
     platform = load_or_exit(config)

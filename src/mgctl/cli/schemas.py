@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from mgctl.cli.common import EXIT_FINDINGS, OutputFormat, console, err_console
+from mgctl.cli.common import (
+    EXIT_FINDINGS,
+    OutputFormat,
+    OutputOption,
+    console,
+    err_console,
+    plural,
+)
 from mgctl.schemas_catalog import ALL_SOURCES, RAW_GITHUB, PinnedSource
 from mgctl.validate.run import default_schema_dir
 from mgctl.validate.schema_fetch import fetch_all
@@ -25,7 +32,7 @@ def fetch(
         RAW_GITHUB, "--base-url", help="Mirror laid out like raw.githubusercontent.com."
     ),
     force: bool = typer.Option(False, "--force", help="Download even when files verify."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
 ) -> None:
     """Download the pinned CRDs (DEST/<project>/<version>/) and chart values schemas
     (DEST/chart-schemas/<chart>/<version>/), verifying git blob ids."""
@@ -61,8 +68,9 @@ def fetch(
 def list_sources() -> None:
     """Show the pinned sources (project, version, repository, tag, files)."""
     for source in ALL_SOURCES:
+        files = plural(len(source.files), "file")
         console.print(
-            f"{source.local_dir:45} {source.repo}@{source.tag} ({len(source.files)} files)",
+            f"{source.local_dir:45} {source.repo}@{source.tag} ({files})",
             highlight=False,
         )
 

@@ -14,6 +14,7 @@ from mgctl.cli.common import (
     CHARTS_HELP,
     EXIT_USAGE,
     OutputFormat,
+    OutputOption,
     console,
     err_console,
     load_or_exit,
@@ -42,7 +43,7 @@ def validate(
     kube_version: str | None = typer.Option(
         None, "--kube-version", help="Kubernetes MAJOR.MINOR (default: config, else 1.35)."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output"),
+    output: OutputFormat = OutputOption,
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Charts rendered in parallel."),
     no_kingfisher: bool = typer.Option(
         False, "--no-kingfisher", help="Skip the kingfisher secret scanner (built-in patterns run)."

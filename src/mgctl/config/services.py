@@ -166,6 +166,30 @@ class Scheduling(Model):
     topology_spread_constraints: list[dict[str, Any]] = []
 
 
+class Build(Model):
+    """How the source repository's CI builds the image (`mgctl ci source`)."""
+
+    context: str | None = Field(
+        default=None,
+        description="Build context in the source repository (default services/<name>)",
+    )
+    dockerfile: str = Field(default="Dockerfile", description="Relative to the context")
+    test_target: str | None = Field(
+        default="test", description="Dockerfile stage that runs the tests; null: no test stage"
+    )
+
+    @field_validator("context", "dockerfile")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value or value.startswith("/") or ".." in value.split("/") or "\\" in value
+        ):
+            raise ValueError(
+                f"{value!r} must be a relative path inside the source repository, e.g. services/api"
+            )
+        return value.rstrip("/") if value else value
+
+
 class Service(Model):
     name: Name
     image: Image
@@ -203,3 +227,7 @@ class Service(Model):
     volumes: list[dict[str, Any]] = []
     volume_mounts: list[dict[str, Any]] = []
     scheduling: Scheduling = Scheduling()
+    build: Build | None = Field(
+        default=Build(),
+        description="Source-repository CI of the image; null: built elsewhere (no workflow)",
+    )

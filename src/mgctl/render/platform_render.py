@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgctl.config.platform import Platform
+from mgctl.render.ci.config_repos import render_config_repo_ci
 from mgctl.render.database_charts import render_databases
 from mgctl.render.deploy_repo import render_deploy
 from mgctl.render.filemap import FileMap
@@ -16,6 +17,7 @@ def render_all(platform: Platform) -> FileMap:
     files = render_deploy(platform)
     files.update(render_databases(platform))
     files.update(render_infrastructure(platform))
+    files.update(render_config_repo_ci(platform, files))
     return dict(sorted(files.items()))
 
 

