@@ -17,6 +17,7 @@ from mgctl.cli.common import (
     OutputFormat,
     console,
     err_console,
+    exits_on_bad_input,
     load_or_exit,
 )
 from mgctl.cluster.doctor.model import Context, Row
@@ -39,6 +40,7 @@ def rows_table(rows: list[Row]) -> Table:
     return table
 
 
+@exits_on_bad_input
 def doctor(
     config: Path | None = typer.Option(
         None, "--config", "-c", help="platform.yaml: RPO, expected components, schedules."

@@ -17,6 +17,7 @@ from mgctl.cli.common import (
     OutputFormat,
     console,
     err_console,
+    exits_on_bad_input,
     load_or_exit,
 )
 
@@ -37,6 +38,7 @@ def _print_json(data: Any) -> None:
 
 
 @drill_app.command("postgres")
+@exits_on_bad_input
 def drill_postgres(
     config: Path = ConfigOption,
     database: str | None = typer.Option(
@@ -97,6 +99,7 @@ def drill_postgres(
 
 
 @dr_app.command("status")
+@exits_on_bad_input
 def status(
     config: Path = ConfigOption,
     endpoint: str | None = typer.Option(
@@ -178,6 +181,7 @@ def status(
 
 
 @dr_app.command("restore-plan")
+@exits_on_bad_input
 def restore_plan(
     database: str = typer.Argument(..., help="databases[].name to restore."),
     to: str = typer.Option(..., "--to", help="Recovery target time, ISO 8601 (UTC if no zone)."),

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mgctl.cli.common import EXIT_USAGE, OutputFormat, console, err_console
+from mgctl.cli.common import (
+    OutputFormat,
+    config_error_exit,
+    console,
+    err_console,
+    exits_on_bad_input,
+    fail,
+)
 from mgctl.config import ConfigError
 from mgctl.tools.binaries import ToolNotFound
 from mgctl.validate.report import Report, print_report
@@ -17,6 +24,7 @@ from mgctl.validate.schemas import UnsupportedKubernetesVersion
 from mgctl.validate.units import UnitResult
 
 
+@exits_on_bad_input
 def validate(
     out: Path = typer.Argument(..., help="Render output dir (or mg-deploy/, mg-infrastructure/)."),
     config: Path | None = typer.Option(
@@ -41,13 +49,9 @@ def validate(
     try:
         report = _run(out, config, schemas, kube_version, output, jobs, not no_kingfisher)
     except (ValidationSetupError, UnsupportedKubernetesVersion, ToolNotFound) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+        fail(str(exc))
     except ConfigError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.file} is not a valid platform config:")
-        for issue in exc.issues:
-            err_console.print(f"  {issue.render(exc.file)}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+        config_error_exit(exc)
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
