@@ -125,11 +125,19 @@ def issues_from(
         for line_message in message.split("\n"):
             line_path = path
             located = _LOCATED.match(line_message)
-            if located and not path:  # a cross-field rule names its own YAML path
-                line_path = located.group(1)
+            if located and _names_a_key(root, loc, located.group(1)):
+                # a cross-field rule names the YAML path (relative to its model) it is about
+                line_path = f"{path}.{located.group(1)}" if path else located.group(1)
                 line_message = located.group(2)
             issues.append(ConfigIssue(line_path, line_message, _line_for(line_path, source.lines)))
     return issues
+
+
+def _names_a_key(root: type[BaseModel], loc: tuple[int | str, ...], rel: str) -> bool:
+    if not loc:
+        return True
+    first = re.split(r"[.\[]", rel, maxsplit=1)[0]
+    return first in allowed_keys(root, loc)
 
 
 def _line_for(path: str, lines: dict[str, int]) -> int | None:

@@ -6,7 +6,20 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mgctl.config.base import Cpu, EnvName, Hostname, Model, Name, Size
+from mgctl.config import units
+from mgctl.config.base import (
+    IMAGE_REFERENCE,
+    REPOSITORY,
+    TAG,
+    Cpu,
+    EnvName,
+    Hostname,
+    Model,
+    Name,
+    PortName,
+    ServiceName,
+    Size,
+)
 
 
 class ResourceAmounts(Model):
@@ -18,34 +31,73 @@ class Resources(Model):
     requests: ResourceAmounts = ResourceAmounts(cpu="100m", memory="256Mi")
     limits: ResourceAmounts = ResourceAmounts(cpu="500m", memory="512Mi")
 
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> Resources:
+        """The API server refuses a container whose limit is below its request."""
+        low = []
+        if units.parse_cpu(self.limits.cpu) < units.parse_cpu(self.requests.cpu):
+            low.append(f"limits.cpu {self.limits.cpu} is below requests.cpu {self.requests.cpu}")
+        if units.parse_bytes(self.limits.memory) < units.parse_bytes(self.requests.memory):
+            low.append(
+                f"limits.memory {self.limits.memory} is below requests.memory "
+                f"{self.requests.memory}"
+            )
+        if low:
+            raise ValueError(
+                "; ".join(low) + ": Kubernetes refuses a limit below its request; raise the "
+                "limit or lower the request"
+            )
+        return self
+
 
 class Image(Model):
     repository: str = Field(
-        min_length=1, description="Repository without tag, e.g. shykhov/mg.engine"
+        min_length=1,
+        pattern=REPOSITORY.pattern,
+        description="Repository without tag, e.g. shykhov/mg.engine",
     )
     tag: str | None = Field(
         default=None,
+        pattern=r"^(?!latest$)" + TAG.pattern.removeprefix("^"),
         description="Initial tag; the image updater manages it afterwards. Never 'latest'.",
     )
 
-    @field_validator("repository")
+    @field_validator("repository", mode="plain")
     @classmethod
-    def _no_tag_in_repository(cls, value: str) -> str:
+    def _no_tag_in_repository(cls, value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"the repository must be a string (got {value!r})")
         last = value.rsplit("/", 1)[-1]
         if ":" in last or "@" in last:
             raise ValueError(
                 f"{value!r} includes a tag or digest; put the repository here "
                 "and the tag in image.tag"
             )
+        if not REPOSITORY.match(value):
+            raise ValueError(
+                f"{value!r} is not an image repository: lowercase path components "
+                "(a-z, 0-9, '.', '_', '-') separated by '/', e.g. ghcr.io/acme/api"
+            )
         return value
 
-    @field_validator("tag")
+    @field_validator("tag", mode="plain")
     @classmethod
-    def _pinned_tag(cls, value: str | None) -> str | None:
-        if value is not None and (value == "" or value == "latest"):
+    def _pinned_tag(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(
+                f'tag {value!r} is not a string: YAML read a number; quote it ("{value}")'
+            )
+        if value in ("", "latest"):
             raise ValueError(
                 f"tag {value!r} is not reproducible; use a version tag such as v1.2.3, or omit it "
                 "and let the image updater set it"
+            )
+        if not TAG.match(value):
+            raise ValueError(
+                f"tag {value!r} is not an image tag: up to 128 of A-Z a-z 0-9 '_' '.' '-', "
+                "not starting with '.' or '-'"
             )
         return value
 
@@ -70,14 +122,18 @@ class Probes(Model):
 
 
 class ContainerPort(Model):
-    name: Name = Field(max_length=15)
+    name: PortName
     port: int = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
 
 
 class Sidecar(Model):
     name: Name
-    image: str = Field(min_length=1, description="Full image reference with a pinned tag")
+    image: str = Field(
+        min_length=1,
+        pattern=r"^(?!.*:latest(@|$))(?=.*[:@])" + IMAGE_REFERENCE.pattern.removeprefix("^"),
+        description="Full image reference with a pinned tag",
+    )
     ports: list[ContainerPort] = []
     env: dict[EnvName, str] = {}
     resources: Resources = Resources()
@@ -87,15 +143,20 @@ class Sidecar(Model):
     )
     volume_mounts: list[dict[str, Any]] = []
 
-    @field_validator("image")
+    @field_validator("image", mode="plain")
     @classmethod
-    def _pinned(cls, value: str) -> str:
+    def _pinned(cls, value: object) -> str:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"the image must be a reference such as acme/proxy:v1.0.0 ({value!r})")
         name = value.rsplit("/", 1)[-1]
-        if "@" in name:
-            return value
-        if ":" not in name or name.endswith(":latest"):
+        if "@" not in name and (":" not in name or name.endswith(":latest")):
             raise ValueError(
                 f"{value!r} has no pinned tag; write e.g. {value.split(':')[0]}:v1.0.0"
+            )
+        if not IMAGE_REFERENCE.match(value):
+            raise ValueError(
+                f"{value!r} is not an image reference: [registry/]lowercase/path:tag"
+                "[@sha256:digest]"
             )
         return value
 
@@ -167,7 +228,7 @@ class Scheduling(Model):
 
 
 class Service(Model):
-    name: Name
+    name: ServiceName
     image: Image
     port: int = Field(default=8080, ge=1, le=65535)
     extra_ports: list[ContainerPort] = Field(
@@ -203,3 +264,47 @@ class Service(Model):
     volumes: list[dict[str, Any]] = []
     volume_mounts: list[dict[str, Any]] = []
     scheduling: Scheduling = Scheduling()
+
+    @model_validator(mode="after")
+    def _pod_rules(self) -> Service:
+        """What the API server and the eviction API apply to the one pod of this service."""
+        errors: list[str] = []
+        both = sorted(set(self.env) & set(self.secrets))
+        if both:
+            errors.append(
+                f"secrets: {', '.join(both)} also set in env; a container gets one value per "
+                "variable (env would silently win): keep one"
+            )
+        containers = [self.name] + [s.name for s in self.sidecars]
+        for name in sorted({n for n in containers if containers.count(n) > 1}):
+            errors.append(
+                f"sidecars: container name {name!r} is used twice in the pod (the main "
+                "container is named after the service); rename the sidecar"
+            )
+        ports = [("http", self.port)] + [(p.name, p.port) for p in self.extra_ports]
+        ports += [(p.name, p.port) for s in self.sidecars for p in s.ports]
+        numbers = [number for _, number in ports]
+        for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+            errors.append(f"port: port {number} is used by more than one container of the pod")
+        names = [name for name, _ in ports]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            errors.append(
+                f"extraPorts: port name {name!r} is used twice in the pod "
+                "('http' is the main port); rename one"
+            )
+        if self.pdb.enabled:
+            replicas = self.autoscaling.min_replicas if self.autoscaling.enabled else self.replicas
+            if self.pdb.min_available is not None and self.pdb.min_available >= replicas:
+                errors.append(
+                    f"pdb.minAvailable: {self.pdb.min_available} of {replicas} replica(s) must "
+                    "stay up, so no pod can ever be evicted and node drains hang; lower it "
+                    "below the replica count or disable the PDB"
+                )
+            elif self.pdb.min_available is None and self.pdb.max_unavailable == 0:
+                errors.append(
+                    "pdb.maxUnavailable: 0 forbids every eviction, so node drains hang; "
+                    "use 1 or disable the PDB"
+                )
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
