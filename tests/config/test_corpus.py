@@ -14,7 +14,9 @@ INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 
 def _expected(path: Path) -> str:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
+    data = path.read_bytes()
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    first = data.decode(encoding, errors="replace").splitlines()[0]
     assert first.startswith("# expect: "), f"{path.name} must start with '# expect: <message>'"
     return first.removeprefix("# expect: ")
 

@@ -73,7 +73,7 @@ def _dns1035(value: str, limit: int, what: str) -> str:
         )
     if len(value) > limit:
         raise ValueError(
-            f"{value!r} is {len(value)} characters; {what} at most {limit}: shorten it by "
+            f"{value!r} is {len(value)} characters; {what} is at most {limit}: shorten it by "
             f"{len(value) - limit}"
         )
     return value
@@ -81,12 +81,12 @@ def _dns1035(value: str, limit: int, what: str) -> str:
 
 def _service_name(value: str) -> str:
     return _dns1035(
-        value, HELM_RELEASE_MAX, "a service name is a Kubernetes Service and a Helm release name:"
+        value, HELM_RELEASE_MAX, "a service name (a Kubernetes Service and a Helm release)"
     )
 
 
 def _database_name(value: str) -> str:
-    return _dns1035(value, CNPG_CLUSTER_MAX, "a CloudNativePG cluster name is")
+    return _dns1035(value, CNPG_CLUSTER_MAX, "a CloudNativePG cluster name")
 
 
 def _hostname(value: str) -> str:

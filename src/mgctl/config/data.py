@@ -168,15 +168,17 @@ class Kafka(Model):
 
     @model_validator(mode="after")
     def _replicas_fit(self) -> Kafka:
-        for topic in self.topics:
+        for i, topic in enumerate(self.topics):
             if topic.replicas > self.replicas:
                 raise ValueError(
-                    f"topic {topic.name!r} wants {topic.replicas} replicas but Kafka has "
+                    f"topics[{i}].replicas: topic {topic.name!r} wants {topic.replicas} replicas "
+                    "but Kafka has "
                     f"{self.replicas} node(s); lower topics[].replicas or raise kafka.replicas"
                 )
             if topic.replicas < self.min_insync_replicas:
                 raise ValueError(
-                    f"topic {topic.name!r} has {topic.replicas} replica(s), fewer than the "
+                    f"topics[{i}].replicas: topic {topic.name!r} has {topic.replicas} replica(s), "
+                    "fewer than the "
                     f"cluster's min.insync.replicas ({self.min_insync_replicas} with "
                     f"{self.replicas} nodes): producers with acks=all would fail; use "
                     f"replicas >= {self.min_insync_replicas}"
