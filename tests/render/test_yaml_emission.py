@@ -19,10 +19,62 @@ from mgctl.tools.binaries import find
 # What YAML 1.1 (Helm's go-yaml v2) or YAML 1.2 would read as a boolean, null, number,
 # timestamp or merge key when written plain.
 LOOKALIKES = [
-    *"y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split(),
-    *"~ null Null NULL .inf .Inf -.inf +.INF .nan .NaN << =".split(),
-    *"0 1 -1 +1 010 08 0o17 0O17 0x1F 0b101 -0b11 1_000 1__ 12e3 1e3 1E3 1e+3 -1.5e-3".split(),
-    *"1. .5 1.0 +.5 1:20 -1:20:30 190:20:30.15 2001-12-14 2001-12-14t21:59:43.10-05:00".split(),
+    *[
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+    ],
+    *["~", "null", "Null", "NULL", ".inf", ".Inf", "-.inf", "+.INF", ".nan", ".NaN", "<<", "="],
+    *[
+        "0",
+        "1",
+        "-1",
+        "+1",
+        "010",
+        "08",
+        "0o17",
+        "0O17",
+        "0x1F",
+        "0b101",
+        "-0b11",
+        "1_000",
+        "1__",
+        "12e3",
+        "1e3",
+        "1E3",
+        "1e+3",
+        "-1.5e-3",
+    ],
+    *[
+        "1.",
+        ".5",
+        "1.0",
+        "+.5",
+        "1:20",
+        "-1:20:30",
+        "190:20:30.15",
+        "2001-12-14",
+        "2001-12-14t21:59:43.10-05:00",
+    ],
     "2001-12-14 21:59:43.10",
     "2001-1-2",
     "99999999999999999999",
@@ -106,8 +158,10 @@ def test_lookalikes_are_quoted() -> None:
 
 
 _CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs",))
-_TOKENS = st.sampled_from(LOOKALIKES) | st.text(_CHARACTERS, max_size=12) | st.from_regex(
-    r"[-+0-9.eE_:xXoObB ]{1,10}", fullmatch=True
+_TOKENS = (
+    st.sampled_from(LOOKALIKES)
+    | st.text(_CHARACTERS, max_size=12)
+    | st.from_regex(r"[-+0-9.eE_:xXoObB ]{1,10}", fullmatch=True)
 )
 
 

@@ -20,7 +20,26 @@ FileMap = dict[str, str]
 
 # go-yaml v2 resolveMap: booleans, nulls, special floats and the merge key; case-insensitive
 # here (quoting a string that needed none is harmless).
-_WORDS = frozenset("y yes n no true false on off ~ null .nan .inf +.inf -.inf << =".split())
+_WORDS = frozenset(
+    [
+        "y",
+        "yes",
+        "n",
+        "no",
+        "true",
+        "false",
+        "on",
+        "off",
+        "~",
+        "null",
+        ".nan",
+        ".inf",
+        "+.inf",
+        "-.inf",
+        "<<",
+        "=",
+    ]
+)
 # go-yaml v2 tries, for a scalar starting with a digit or sign (underscores removed):
 # a timestamp (YYYY-...), strconv.ParseInt/ParseUint base 0 (0x, 0o, 0b, leading 0), then
 # its yamlStyleFloat; for one starting with '.', strconv.ParseFloat.

@@ -28,7 +28,8 @@ render a file whose content no longer matches is a user edit: the render stops a
 wrote (e.g. `.git/`, Image Updater's `.argocd-source-*.yaml`) are left alone.
 
 Test hook: MGCTL_WRITER_KILL_AT=<phase>[:<n>] makes the process SIGKILL itself the n-th time
-(default 1st) it reaches <phase> (one of PHASES), to prove the protocol at every step.
+(default 1st) it reaches <phase> (one of PHASES), to prove the protocol at every step;
+MGCTL_WRITER_KILL_SIGNAL=INT sends SIGINT instead (a Ctrl-C at that point).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ STATE_FILE = ".mgctl/rendered.json"
 JOURNAL = ".mgctl-render-journal.json"
 STAGING_SUFFIX = ".mgctl-staging"
 KILL_AT_ENV = "MGCTL_WRITER_KILL_AT"
+KILL_SIGNAL_ENV = "MGCTL_WRITER_KILL_SIGNAL"
 # Every point a render can be killed at, in order; per-file phases repeat.
 PHASES = (
     "locked",
@@ -135,7 +137,8 @@ def _phase(name: str) -> None:
         return
     _reached[name] += 1
     if _reached[name] == int(nth or "1"):
-        os.kill(os.getpid(), signal.SIGKILL)
+        interrupt = os.environ.get(KILL_SIGNAL_ENV) == "INT"
+        os.kill(os.getpid(), signal.SIGINT if interrupt else signal.SIGKILL)
 
 
 def _sha(text: str | bytes) -> str:
