@@ -8,11 +8,11 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, JsonValue
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
-from mgctl.config import units
+from mgctl.config import names, units
 from mgctl.config.names import CNPG_CLUSTER_MAX, HELM_RELEASE_MAX
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -157,15 +157,28 @@ def _schema(pattern: str, **more: Any) -> WithJsonSchema:
 
 
 Name = Annotated[str, AfterValidator(_dns_label), _schema(DNS1123_LABEL.pattern, maxLength=63)]
+# The platform's namespaces and Argo CD Applications (config/tables/reserved-names.yaml).
+_TAKEN: list[JsonValue] = [
+    n for n in sorted({*names.reserved_namespaces(), *names.platform_applications()})
+]
+_NOT_PREFIXED = "".join(f"(?!{p})" for p in names.reserved_prefixes())
 ServiceName = Annotated[
     str,
     AfterValidator(_service_name),
-    _schema(DNS1035_LABEL.pattern, maxLength=HELM_RELEASE_MAX),
+    _schema(
+        "^" + _NOT_PREFIXED + DNS1035_LABEL.pattern.removeprefix("^"),
+        maxLength=HELM_RELEASE_MAX,
+        **{"not": {"enum": _TAKEN}},
+    ),
 ]
 DatabaseName = Annotated[
     str,
     AfterValidator(_database_name),
-    _schema(DNS1035_LABEL.pattern, maxLength=CNPG_CLUSTER_MAX),
+    _schema(
+        DNS1035_LABEL.pattern,
+        maxLength=CNPG_CLUSTER_MAX,
+        **{"not": {"enum": [a for a in names.platform_applications()]}},
+    ),
 ]
 PortName = Annotated[str, AfterValidator(_port_name), _schema(PORT_NAME.pattern)]
 Hostname = Annotated[str, AfterValidator(_hostname), _schema(EXACT_HOSTNAME.pattern, maxLength=253)]

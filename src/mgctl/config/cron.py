@@ -234,3 +234,33 @@ def max_interval_seconds(expression: str, dialect: Dialect) -> int:
     if len(days) == 1 and len(in_day) == 1:
         raise ValueError(f"{expression!r} fires once in eight years")
     return max(gap_in_day, gap_between)
+
+
+def _ci(word: str) -> str:
+    """A case-insensitive literal for JSON Schema patterns (ECMA-262 has no inline flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+_NUMBERS = {
+    "second": "[0-5]?[0-9]",
+    "minute": "[0-5]?[0-9]",
+    "hour": "[01]?[0-9]|2[0-3]",
+    "day of month": "0?[1-9]|[12][0-9]|3[01]",
+    "month": "0?[1-9]|1[0-2]",
+    "day of week": "0?[0-6]",
+}
+
+
+def _field_pattern(bounds: _Bounds) -> str:
+    value = "|".join([f"\\+?0*(?:{_NUMBERS[bounds.name]})", *(_ci(n) for n in bounds.names)])
+    part = rf"(?:[*?]|(?:{value})(?:-(?:{value}))?)(?:/\+?[0-9]*[1-9][0-9]*)?"
+    return rf"{part}(?:,{part})*"
+
+
+def schema_pattern(dialect: Dialect) -> str:
+    """The syntax (not the semantics: ranges in order, days that exist) as a JSON Schema
+    pattern, descriptors included."""
+    fields = _FIELDS if dialect.seconds else _FIELDS[1:]
+    body = " +".join(_field_pattern(b) for b in fields)
+    descriptors = "|".join(d.removeprefix("@") for d in DESCRIPTORS)
+    return rf"^ *(?:@(?:{descriptors})|{body}) *$"

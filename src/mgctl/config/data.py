@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, JsonValue, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from mgctl.config import cron, names, units
 from mgctl.config.base import Bucket, DatabaseName, Duration, EnvName, Model, Name, Size
@@ -17,7 +17,6 @@ _PG_MEMORY = re.compile(r"^([0-9]+)\s*(kB|MB|GB|TB)?$")
 _PG_UNITS = {"kB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
 # Rendered by mgctl (dr/layout.py ARCHIVE_TIMEOUT): the drill measures RPO against it.
 MGCTL_PARAMETERS = ("archive_timeout",)
-CRON_SIX_FIELDS = r"^\S+( \S+){5}$"
 
 
 _FORBIDDEN_PARAMETERS: list[JsonValue] = [
@@ -38,17 +37,17 @@ def postgres_memory_bytes(value: str) -> int:
 class DatabaseBackup(Model):
     schedule: str = Field(
         default="0 0 3 * * *",
-        pattern=CRON_SIX_FIELDS,
+        json_schema_extra={"pattern": cron.schema_pattern(cron.CNPG)},
         description="CNPG ScheduledBackup cron: six fields, seconds first (UTC); "
         "@daily-style descriptors are expanded",
     )
     retention: Duration = "30d"
     compression: Literal["gzip", "bzip2", "snappy", "lz4", "xz", "zstd"] | None = "gzip"
 
-    @field_validator("schedule", mode="plain")
+    @field_validator("schedule")
     @classmethod
-    def _cnpg_cron(cls, value: object) -> str:
-        return cron.normalise(str(value), cron.CNPG)
+    def _cnpg_cron(cls, value: str) -> str:
+        return cron.normalise(value, cron.CNPG)
 
 
 class DatabaseCredentials(Model):
@@ -80,7 +79,8 @@ class Database(Model):
             "propertyNames": {
                 "pattern": PARAMETER_NAME.pattern,
                 "not": {"enum": _FORBIDDEN_PARAMETERS},
-            }
+            },
+            "properties": {"shared_buffers": {"pattern": r"^[0-9]+\s*(kB|MB|GB|TB)?$"}},
         },
         description="postgresql.conf parameters (values are strings)",
     )
@@ -219,6 +219,13 @@ class Buckets(Model):
 
 
 class ObjectStore(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "external"}}, "required": ["type"]},
+            "then": {"required": ["endpoint"]},
+        }
+    )
+
     type: Literal["seaweedfs", "external"] = "seaweedfs"
     size: Size = Field(default="500Gi", description="Volume for SeaweedFS (in-cluster only)")
     endpoint: str | None = Field(default=None, pattern=r"^https?://")

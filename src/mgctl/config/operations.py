@@ -7,8 +7,6 @@ from pydantic import Field, field_validator, model_validator
 from mgctl.config import cron, names, units
 from mgctl.config.base import Duration, EnvName, Model, Name, Size
 
-CRON_FIVE_FIELDS = r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+( \S+){4})$"
-
 
 class Logs(Model):
     per_day: Size = Field(default="50Gi", description="Raw log volume ingested per day")
@@ -44,7 +42,7 @@ class VeleroSchedule(Model):
         description="Velero names the Schedule velero-<name>",
     )
     schedule: str = Field(
-        pattern=CRON_FIVE_FIELDS,
+        json_schema_extra={"pattern": cron.schema_pattern(cron.VELERO)},
         description="Cron, five fields (UTC); @daily-style descriptors are expanded",
     )
     ttl: Duration = Field(
@@ -66,10 +64,10 @@ class VeleroSchedule(Model):
             )
         return value
 
-    @field_validator("schedule", mode="plain")
+    @field_validator("schedule")
     @classmethod
-    def _velero_cron(cls, value: object) -> str:
-        return cron.normalise(str(value), cron.VELERO)
+    def _velero_cron(cls, value: str) -> str:
+        return cron.normalise(value, cron.VELERO)
 
     @field_validator("ttl")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from mgctl.config import names, network
 from mgctl.config.base import (
@@ -25,6 +25,10 @@ _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
 _IPV6 = r"[0-9a-fA-F:]*:[0-9a-fA-F:.]*"
 CIDR = rf"^({_IPV4}/([0-9]|[12][0-9]|3[0-2])|{_IPV6}/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$"
+# k3s gives each node a /24 (IPv6 /64) of the pod range; the API server's service range is
+# at most /12 (IPv6 /108).
+POD_CIDR = rf"^({_IPV4}/([0-9]|1[0-9]|2[0-4])|{_IPV6}/([0-9]|[1-5][0-9]|6[0-4]))$"
+SERVICE_CIDR = rf"^({_IPV4}/(1[2-9]|2[0-9]|3[0-2])|{_IPV6}/(10[89]|11[0-9]|12[0-8]))$"
 _ONE = rf"({_IPV4}|{_IPV6})"
 POOL_ADDRESS = rf"^ *({_ONE}(/[0-9]{{1,3}})?|{_ONE} *- *{_ONE}) *$"
 EnvironmentName = Literal["development", "staging", "production"]
@@ -47,7 +51,11 @@ class Project(Model):
         json_schema_extra={"maxLength": names.PREFIX_MAX},
         description="Names the Tailscale devices <prefix>-k8s-operator and <prefix>-k8s-subnet",
     )
-    kubernetes_version: str = Field(default="1.35", description="Minor version: 1.35–1.37")
+    kubernetes_version: str = Field(
+        default="1.35",
+        json_schema_extra={"enum": list(SUPPORTED_KUBERNETES)},
+        description="Minor version: 1.35–1.37",
+    )
     environment: EnvironmentName = Field(
         default="production", description="The environment this cluster serves"
     )
@@ -138,6 +146,20 @@ class Node(Model):
 
 
 class LoadBalancer(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"mode": {"const": "single-ip"}}, "required": ["mode"]},
+            "then": {
+                "properties": {
+                    "addresses": {
+                        "maxItems": 1,
+                        "items": {"pattern": r"^ *[^-/ ]+(/(32|128))? *$"},
+                    }
+                }
+            },
+        }
+    )
+
     mode: Literal["l2-range", "single-ip"] = "l2-range"
     addresses: list[str] = Field(
         min_length=1,
@@ -171,8 +193,8 @@ class LoadBalancer(Model):
 
 class Cluster(Model):
     nodes: list[Node] = Field(min_length=1)
-    pod_cidr: str = Field(default="10.42.0.0/16", json_schema_extra={"pattern": CIDR})
-    service_cidr: str = Field(default="10.43.0.0/16", json_schema_extra={"pattern": CIDR})
+    pod_cidr: str = Field(default="10.42.0.0/16", json_schema_extra={"pattern": POD_CIDR})
+    service_cidr: str = Field(default="10.43.0.0/16", json_schema_extra={"pattern": SERVICE_CIDR})
     node_cidr: str | None = Field(
         default=None,
         json_schema_extra={"pattern": CIDR},

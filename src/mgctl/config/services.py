@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from mgctl.config import units
 from mgctl.config.base import (
@@ -20,6 +20,8 @@ from mgctl.config.base import (
     ServiceName,
     Size,
 )
+
+ENV_MAP: dict[str, JsonValue] = {"additionalProperties": False}
 
 
 class ResourceAmounts(Model):
@@ -52,21 +54,21 @@ class Resources(Model):
 
 class Image(Model):
     repository: str = Field(
-        min_length=1,
-        pattern=REPOSITORY.pattern,
+        json_schema_extra={"pattern": REPOSITORY.pattern},
         description="Repository without tag, e.g. shykhov/mg.engine",
     )
     tag: str | None = Field(
         default=None,
-        pattern=r"^(?!latest$)" + TAG.pattern.removeprefix("^"),
+        json_schema_extra={
+            "type": ["string", "null"],
+            "pattern": r"^(?!latest$)" + TAG.pattern.removeprefix("^"),
+        },
         description="Initial tag; the image updater manages it afterwards. Never 'latest'.",
     )
 
-    @field_validator("repository", mode="plain")
+    @field_validator("repository")
     @classmethod
-    def _no_tag_in_repository(cls, value: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"the repository must be a string (got {value!r})")
+    def _no_tag_in_repository(cls, value: str) -> str:
         last = value.rsplit("/", 1)[-1]
         if ":" in last or "@" in last:
             raise ValueError(
@@ -130,12 +132,14 @@ class ContainerPort(Model):
 class Sidecar(Model):
     name: Name
     image: str = Field(
-        min_length=1,
-        pattern=r"^(?!.*:latest(@|$))(?=.*[:@])" + IMAGE_REFERENCE.pattern.removeprefix("^"),
+        json_schema_extra={
+            "pattern": r"^(?!.*:latest(@|$))(?=[^:@]*(/[^:@/]*)*[:@][^/]*$)"
+            + IMAGE_REFERENCE.pattern.removeprefix("^")
+        },
         description="Full image reference with a pinned tag",
     )
     ports: list[ContainerPort] = []
-    env: dict[EnvName, str] = {}
+    env: dict[EnvName, str] = Field(default={}, json_schema_extra=ENV_MAP)
     resources: Resources = Resources()
     security_context: dict[str, Any] = Field(
         default={},
@@ -143,11 +147,9 @@ class Sidecar(Model):
     )
     volume_mounts: list[dict[str, Any]] = []
 
-    @field_validator("image", mode="plain")
+    @field_validator("image")
     @classmethod
-    def _pinned(cls, value: object) -> str:
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"the image must be a reference such as acme/proxy:v1.0.0 ({value!r})")
+    def _pinned(cls, value: str) -> str:
         name = value.rsplit("/", 1)[-1]
         if "@" not in name and (":" not in name or name.endswith(":latest")):
             raise ValueError(
@@ -163,7 +165,7 @@ class Sidecar(Model):
 
 class Ingress(Model):
     host: Hostname
-    paths: list[str] = ["/"]
+    paths: list[str] = Field(default=["/"], json_schema_extra={"items": {"pattern": "^/"}})
     auth: Literal["required", "public"] = Field(
         default="required", description="required: through the Auth0 ForwardAuth middleware"
     )
@@ -203,6 +205,17 @@ class Autoscaling(Model):
 
 
 class Pdb(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"enabled": {"const": True}},
+                "required": ["enabled"],
+                "not": {"required": ["minAvailable"]},
+            },
+            "then": {"properties": {"maxUnavailable": {"minimum": 1}}},
+        }
+    )
+
     enabled: bool = False
     min_available: int | None = Field(default=None, ge=0)
     max_unavailable: int | None = Field(default=1, ge=0)
@@ -242,9 +255,11 @@ class Service(Model):
     spring_profile: str = "kubernetes"
     resources: Resources = Resources()
     probes: Probes = Probes()
-    env: dict[EnvName, str] = {}
+    env: dict[EnvName, str] = Field(default={}, json_schema_extra=ENV_MAP)
     secrets: dict[EnvName, str] = Field(
-        default={}, description="Environment variable name -> Doppler secret key"
+        default={},
+        json_schema_extra=ENV_MAP,
+        description="Environment variable name -> Doppler secret key",
     )
     database: Name | None = Field(
         default=None,
