@@ -458,6 +458,10 @@ def recover(out: Path, repos: list[str]) -> list[str]:
 
 
 def _prune_empty_dirs(directory: Path, root: Path) -> None:
+    """Best effort: an empty directory that cannot be removed is left, never an error."""
     while directory != root and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
+        try:
+            directory.rmdir()
+        except OSError:
+            return
         directory = directory.parent
