@@ -14,7 +14,9 @@ INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 
 def _expected(path: Path) -> str:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
+    data = path.read_bytes()
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    first = data.decode(encoding, errors="replace").splitlines()[0]
     assert first.startswith("# expect: "), f"{path.name} must start with '# expect: <message>'"
     return first.removeprefix("# expect: ")
 
@@ -63,3 +65,31 @@ def test_doppler_token_secrets_default_per_environment(tmp_path: Path) -> None:
     environments = load_platform(config).project.environments
     assert environments["production"].token_secret == "doppler-token-production"
     assert environments["development"].token_secret == "doppler-token-development"
+
+
+def test_single_addresses_and_cron_forms_are_normalised() -> None:
+    platform = load_platform(FIXTURES / "valid" / "bare-single-ip-and-descriptors.yaml")
+    assert platform.cluster.load_balancer.addresses == ["203.0.113.10/32"]
+    assert platform.databases[0].backup.schedule == "0 0 0 * * *"
+    schedules = {s.name: s.schedule for s in platform.backups.velero_schedules}
+    assert schedules == {"nightly": "0 0 * * *", "weekdays": "30 2 * * 1-5"}
+
+
+def test_the_metallb_pool_gets_the_normalised_address() -> None:
+    from mgctl.render.platform_render import render_all
+
+    files = render_all(load_platform(FIXTURES / "valid" / "bare-single-ip-and-descriptors.yaml"))
+    pool = next(t for p, t in files.items() if "metallb" in p and "kind: IPAddressPool" in t)
+    assert "- 203.0.113.10/32" in pool
+
+
+def test_string_fields_read_as_yaml_booleans_say_how_to_quote(tmp_path: Path) -> None:
+    minimal = (FIXTURES / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "platform.yaml"
+    config.write_text(minimal + "    env: { DEBUG: yes, PORT: 8080, EMPTY: }\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config)
+    message = str(caught.value)
+    assert 'YAML reads `yes` as the boolean true: quote it to keep the text ("yes")' in message
+    assert 'YAML reads `8080` as the number 8080: quote it to keep the text ("8080")' in message
+    assert "YAML reads `(empty)` as null" in message

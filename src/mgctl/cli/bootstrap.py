@@ -24,6 +24,7 @@ from mgctl.cli.common import (
     OutputFormat,
     console,
     err_console,
+    exits_on_bad_input,
     load_or_exit,
 )
 from mgctl.cluster.bootstrap import Tools, access_info, admin_password, build_plan, build_steps
@@ -99,6 +100,7 @@ def _states(steps: list[Step], strict: bool = True) -> dict[str, str]:
     return states
 
 
+@exits_on_bad_input
 def bootstrap(
     config: Path = ConfigOption,
     out: Path | None = typer.Option(

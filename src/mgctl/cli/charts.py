@@ -19,6 +19,7 @@ from mgctl.cli.common import (
     OutputOption,
     console,
     err_console,
+    exits_on_bad_input,
 )
 
 charts_app = typer.Typer(help="The pinned upstream Helm charts (the chart cache).")
@@ -40,6 +41,7 @@ def parse_mirrors(values: list[str]) -> dict[str, str]:
 
 
 @charts_app.command("fetch")
+@exits_on_bad_input
 def fetch(
     charts: Path | None = typer.Option(None, "--charts", help=CHARTS_HELP),
     mirror: list[str] = typer.Option(
@@ -90,6 +92,7 @@ def fetch(
 
 
 @charts_app.command("list")
+@exits_on_bad_input
 def list_charts(
     charts: Path | None = typer.Option(None, "--charts", help=CHARTS_HELP),
     output: OutputFormat = OutputOption,

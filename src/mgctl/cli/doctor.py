@@ -18,6 +18,7 @@ from mgctl.cli.common import (
     OutputOption,
     console,
     err_console,
+    exits_on_bad_input,
     load_or_exit,
     plural,
 )
@@ -41,6 +42,7 @@ def rows_table(rows: list[Row]) -> Table:
     return table
 
 
+@exits_on_bad_input
 def doctor(
     config: Path | None = typer.Option(
         None, "--config", "-c", help="platform.yaml: RPO, expected components, schedules."

@@ -18,6 +18,7 @@ from mgctl.cli.common import (
     OutputOption,
     console,
     err_console,
+    exits_on_bad_input,
     load_or_exit,
 )
 
@@ -38,6 +39,7 @@ def _print_json(data: Any) -> None:
 
 
 @drill_app.command("postgres")
+@exits_on_bad_input
 def drill_postgres(
     config: Path = ConfigOption,
     database: str | None = typer.Option(
@@ -98,6 +100,7 @@ def drill_postgres(
 
 
 @dr_app.command("status")
+@exits_on_bad_input
 def status(
     config: Path = ConfigOption,
     endpoint: str | None = typer.Option(
@@ -179,6 +182,7 @@ def status(
 
 
 @dr_app.command("restore-plan")
+@exits_on_bad_input
 def restore_plan(
     database: str = typer.Argument(..., help="databases[].name to restore."),
     to: str = typer.Option(..., "--to", help="Recovery target time, ISO 8601 (UTC if no zone)."),

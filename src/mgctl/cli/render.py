@@ -8,16 +8,18 @@ from pathlib import Path
 import typer
 
 from mgctl.cli.common import (
-    EXIT_USAGE,
+    EXIT_INTERRUPTED,
     ConfigOption,
     OutputFormat,
     OutputOption,
     console,
     err_console,
+    fail,
     load_or_exit,
+    usage_errors,
 )
 from mgctl.render.platform_render import render_to
-from mgctl.render.writer import RenderConflict
+from mgctl.render.writer import OutputUnusable, RenderConflict, RenderInterrupted
 
 
 def render(
@@ -28,14 +30,27 @@ def render(
     ),
     output: OutputFormat = OutputOption,
 ) -> None:
-    """Write OUT/mg-deploy and OUT/mg-infrastructure from the platform config."""
+    """Write OUT/mg-deploy and OUT/mg-infrastructure from the platform config.
+
+    Both repositories change together or not at all; an interrupted render (Ctrl-C, kill) is
+    finished or undone by the next `mgctl render` into the same OUT (docs/rendering.md)."""
     platform = load_or_exit(config)
-    with console.status("rendering…"):
+    with usage_errors():
         try:
-            result = render_to(platform, out, force=force)
-        except RenderConflict as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(EXIT_USAGE) from exc
+            with console.status("rendering…"):
+                result = render_to(platform, out, force=force)
+        except (RenderConflict, OutputUnusable) as exc:
+            fail(str(exc))
+        except RenderInterrupted as exc:
+            fail("render interrupted", EXIT_INTERRUPTED, exc.left)
+        except KeyboardInterrupt:
+            fail(
+                "render interrupted; re-run `mgctl render` with the same -o: it repairs "
+                "anything an interrupted render left",
+                EXIT_INTERRUPTED,
+            )
+    for line in result.repaired:
+        err_console.print(f"repaired: {line}", markup=False, highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -43,6 +58,7 @@ def render(
                     "written": result.written,
                     "unchanged": result.unchanged,
                     "removed": result.removed,
+                    "repaired": result.repaired,
                 },
                 indent=2,
             )

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 
+from mgctl.cli.common import exits_on_bad_input
 from mgctl.config.schema import platform_schema_json
 
 
+@exits_on_bad_input
 def schema(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout."),
 ) -> None:

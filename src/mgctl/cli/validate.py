@@ -12,11 +12,12 @@ from mgctl.argocd.render_cache import RenderCache
 from mgctl.charts.cache import ChartCache
 from mgctl.cli.common import (
     CHARTS_HELP,
-    EXIT_USAGE,
     OutputFormat,
     OutputOption,
     console,
     err_console,
+    exits_on_bad_input,
+    fail,
     load_or_exit,
 )
 from mgctl.config import Platform
@@ -27,6 +28,7 @@ from mgctl.validate.schemas import UnsupportedKubernetesVersion
 from mgctl.validate.units import UnitResult
 
 
+@exits_on_bad_input
 def validate(
     out: Path = typer.Argument(..., help="Render output dir (or mg-deploy/, mg-infrastructure/)."),
     config: Path | None = typer.Option(
@@ -63,8 +65,7 @@ def validate(
             not no_kingfisher,
         )
     except (ValidationSetupError, UnsupportedKubernetesVersion, ToolNotFound) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+        fail(str(exc))
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,32 @@ class ConfigIssue:
     def render(self, file: Path) -> str:
         where = f"{file}:{self.line}" if self.line else str(file)
         return f"{where}: {self.path or '<root>'}: {self.message}"
+
+
+@dataclass
+class SourceMap:
+    """Where each YAML path starts (line) and the source text of each plain scalar."""
+
+    lines: dict[str, int] = field(default_factory=dict)
+    plain: dict[str, str] = field(default_factory=dict)
+
+
+_YAML_KINDS = {bool: "the boolean", int: "the number", float: "the number"}
+
+
+def _type_hint(err: Any, path: str, source: SourceMap) -> str:
+    """Explain a string field that YAML (1.1, like Helm) read as a boolean/number/null."""
+    value = err.get("input")
+    text = source.plain.get(path)
+    if text is None:
+        return ""
+    if value is None:
+        return f'; YAML reads `{text or "(empty)"}` as null: quote it ("{text}") or give a value'
+    kind = _YAML_KINDS.get(type(value))
+    if kind is None:
+        return ""
+    shown = str(value).lower() if isinstance(value, bool) else repr(value)
+    return f'; YAML reads `{text}` as {kind} {shown}: quote it to keep the text ("{text}")'
 
 
 class ConfigError(Exception):
@@ -75,7 +101,7 @@ def allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]
 
 
 def issues_from(
-    error: ValidationError, root: type[BaseModel], lines: dict[str, int]
+    error: ValidationError, root: type[BaseModel], source: SourceMap
 ) -> list[ConfigIssue]:
     issues = []
     for err in error.errors():
@@ -94,14 +120,24 @@ def issues_from(
             message = str(err["msg"]).removeprefix("Value error, ")
             if err["type"] == "literal_error":
                 message += f" (got {err.get('input')!r})"
+            elif err["type"] == "string_type":
+                message += _type_hint(err, path, source)
         for line_message in message.split("\n"):
             line_path = path
             located = _LOCATED.match(line_message)
-            if located and not path:  # a cross-field rule names its own YAML path
-                line_path = located.group(1)
+            if located and _names_a_key(root, loc, located.group(1)):
+                # a cross-field rule names the YAML path (relative to its model) it is about
+                line_path = f"{path}.{located.group(1)}" if path else located.group(1)
                 line_message = located.group(2)
-            issues.append(ConfigIssue(line_path, line_message, _line_for(line_path, lines)))
+            issues.append(ConfigIssue(line_path, line_message, _line_for(line_path, source.lines)))
     return issues
+
+
+def _names_a_key(root: type[BaseModel], loc: tuple[int | str, ...], rel: str) -> bool:
+    if not loc:
+        return True
+    first = re.split(r"[.\[]", rel, maxsplit=1)[0]
+    return first in allowed_keys(root, loc)
 
 
 def _line_for(path: str, lines: dict[str, int]) -> int | None:

@@ -7,6 +7,7 @@ from collections import Counter
 
 from pydantic import Field, model_validator
 
+from mgctl.config import names
 from mgctl.config.base import Model
 from mgctl.config.data import Database, Kafka, ObjectStore
 from mgctl.config.operations import Backups, Observability
@@ -37,13 +38,13 @@ class Platform(Model):
     @model_validator(mode="after")
     def _cross_references(self) -> Platform:
         errors: list[str] = []
-        for label, names in (
+        for label, used in (
             ("services", [s.name for s in self.services]),
             ("databases", [d.name for d in self.databases]),
             ("kafka.topics", [t.name for t in self.kafka.topics]),
             ("cluster.nodes", [n.name for n in self.cluster.nodes]),
         ):
-            for name, count in Counter(names).items():
+            for name, count in Counter(used).items():
                 if count > 1:
                     errors.append(
                         f"{label}: name {name!r} is used {count} times; names must be unique"
@@ -73,6 +74,8 @@ class Platform(Model):
                         f"services[{i}].port: port {port} is used by more than one "
                         "container of the pod"
                     )
+        errors += _name_collisions(self)
+        errors += _auth_wiring(self)
         hosts = [s.ingress.host for s in self.services if s.ingress]
         for host, count in Counter(hosts).items():
             if count > 1:
@@ -103,3 +106,64 @@ class Platform(Model):
     @property
     def auth_service(self) -> Service | None:
         return next((s for s in self.services if s.name == "auth-service"), None)
+
+
+def _name_collisions(platform: Platform) -> list[str]:
+    """A service is a namespace and an Argo CD Application, a database an Application."""
+    errors = []
+    for i, service in enumerate(platform.services):
+        owner = names.namespace_owner(service.name)
+        if owner is not None:
+            errors.append(
+                f"services[{i}].name: {service.name!r} is a namespace the platform uses ({owner}); "
+                "each service gets the namespace of its name, so choose another, "
+                f"e.g. '{service.name}-app'"
+            )
+        elif names.application_taken(service.name):
+            errors.append(
+                f"services[{i}].name: {service.name!r} is the name of a platform Argo CD "
+                f"Application; choose another, e.g. '{service.name}-app'"
+            )
+    service_names = {s.name for s in platform.services}
+    for i, db in enumerate(platform.databases):
+        if names.application_taken(db.name):
+            errors.append(
+                f"databases[{i}].name: {db.name!r} is the name of a platform Argo CD "
+                f"Application; choose another, e.g. 'postgres-{db.name}'"
+            )
+        if db.name in service_names:
+            errors.append(
+                f"databases[{i}].name: {db.name!r} is also a service's name; both become Argo "
+                f"CD Applications of that name in argocd: rename one, e.g. 'postgres-{db.name}'"
+            )
+    return errors
+
+
+def _auth_wiring(platform: Platform) -> list[str]:
+    """Traefik's ForwardAuth middleware calls the auth-service; it must exist and listen."""
+    errors = []
+    auth_index = next(
+        (i for i, s in enumerate(platform.services) if s.name == names.AUTH_SERVICE), None
+    )
+    if auth_index is None:
+        for i, service in enumerate(platform.services):
+            if service.ingress and service.ingress.auth == "required":
+                errors.append(
+                    f"services[{i}].ingress.auth: 'required' sends every request through "
+                    f"Traefik's ForwardAuth to the {names.AUTH_SERVICE} service, and there is "
+                    f"none: add a service named {names.AUTH_SERVICE} (docs/auth-service.md) or "
+                    "set auth: public"
+                )
+        return errors
+    service = platform.services[auth_index]
+    if service.port != names.AUTH_SERVICE_PORT:
+        errors.append(
+            f"services[{auth_index}].port: Traefik's ForwardAuth calls {names.AUTH_SERVICE} on "
+            f"port {names.AUTH_SERVICE_PORT}; set port: {names.AUTH_SERVICE_PORT}"
+        )
+    if platform.auth is None:
+        errors.append(
+            f"services[{auth_index}]: {names.AUTH_SERVICE} needs the top-level auth section "
+            "(tenant, audience, rules) to verify tokens; add it"
+        )
+    return errors

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-import ipaddress
+import math
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mgctl.config.base import HOSTNAME, Cpu, EnvName, Hostname, Model, Name, Size
+from mgctl.config import names, network
+from mgctl.config.base import (
+    HOSTNAME,
+    Cpu,
+    EnvName,
+    GitBranch,
+    Hostname,
+    Model,
+    Name,
+    Size,
+    TailscaleTag,
+)
 
 SUPPORTED_KUBERNETES = ("1.35", "1.36", "1.37")
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
+_IPV6 = r"[0-9a-fA-F:]*:[0-9a-fA-F:.]*"
+CIDR = rf"^({_IPV4}/([0-9]|[12][0-9]|3[0-2])|{_IPV6}/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$"
+# k3s gives each node a /24 (IPv6 /64) of the pod range; the API server's service range is
+# at most /12 (IPv6 /108).
+POD_CIDR = rf"^({_IPV4}/([0-9]|1[0-9]|2[0-4])|{_IPV6}/([0-9]|[1-5][0-9]|6[0-4]))$"
+SERVICE_CIDR = rf"^({_IPV4}/(1[2-9]|2[0-9]|3[0-2])|{_IPV6}/(10[89]|11[0-9]|12[0-8]))$"
+_ONE = rf"({_IPV4}|{_IPV6})"
+POOL_ADDRESS = rf"^ *({_ONE}(/[0-9]{{1,3}})?|{_ONE} *- *{_ONE}) *$"
 EnvironmentName = Literal["development", "staging", "production"]
 
 
@@ -25,8 +46,16 @@ class DopplerEnvironment(Model):
 
 class Project(Model):
     name: Name = "mg-central"
-    prefix: Name = "mg"
-    kubernetes_version: str = Field(default="1.35", description="Minor version: 1.35–1.37")
+    prefix: Name = Field(
+        default="mg",
+        json_schema_extra={"maxLength": names.PREFIX_MAX},
+        description="Names the Tailscale devices <prefix>-k8s-operator and <prefix>-k8s-subnet",
+    )
+    kubernetes_version: str = Field(
+        default="1.35",
+        json_schema_extra={"enum": list(SUPPORTED_KUBERNETES)},
+        description="Minor version: 1.35–1.37",
+    )
     environment: EnvironmentName = Field(
         default="production", description="The environment this cluster serves"
     )
@@ -36,6 +65,17 @@ class Project(Model):
         "staging": DopplerEnvironment(config="stg", token_secret="doppler-token-staging"),
         "production": DopplerEnvironment(config="prd", token_secret="doppler-token-production"),
     }
+
+    @field_validator("prefix")
+    @classmethod
+    def _device_names_fit(cls, value: str) -> str:
+        if len(value) > names.PREFIX_MAX:
+            raise ValueError(
+                f"{value!r} is {len(value)} characters; the Tailscale device "
+                f"'{value}{names.TAILSCALE_SUFFIXES[0]}' must be a DNS label of at most "
+                f"{names.LABEL_VALUE_MAX}, so the prefix is at most {names.PREFIX_MAX}"
+            )
+        return value
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -74,7 +114,7 @@ class Project(Model):
 
 class GitRepository(Model):
     url: str = Field(pattern=r"^(git@[^:]+:.+\.git|ssh://.+|https://.+)$")
-    branch: str = "main"
+    branch: GitBranch = "main"
 
 
 class GitRepositories(Model):
@@ -106,35 +146,45 @@ class Node(Model):
 
 
 class LoadBalancer(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"mode": {"const": "single-ip"}}, "required": ["mode"]},
+            "then": {
+                "properties": {
+                    "addresses": {
+                        "maxItems": 1,
+                        "items": {"pattern": r"^ *[^-/ ]+(/(32|128))? *$"},
+                    }
+                }
+            },
+        }
+    )
+
     mode: Literal["l2-range", "single-ip"] = "l2-range"
-    addresses: list[str] = Field(min_length=1)
+    addresses: list[str] = Field(
+        min_length=1,
+        json_schema_extra={"items": {"type": "string", "pattern": POOL_ADDRESS}},
+        description="MetalLB pool: CIDRs, a-b ranges or single addresses (written as /32)",
+    )
 
     @field_validator("addresses")
     @classmethod
     def _addresses(cls, values: list[str]) -> list[str]:
-        for value in values:
-            parts = value.split("-")
-            try:
-                if len(parts) == 2:
-                    ipaddress.ip_address(parts[0].strip())
-                    ipaddress.ip_address(parts[1].strip())
-                else:
-                    ipaddress.ip_network(value, strict=True)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{value!r} is not an address range (a.b.c.d-a.b.c.e) or CIDR ({exc})"
-                ) from exc
-        return values
+        ranges = [network.parse_pool_address(value) for value in values]
+        for i, a in enumerate(ranges):
+            for b in ranges[:i]:
+                if a.overlaps(b):
+                    raise ValueError(
+                        f"{a.text!r} overlaps {b.text!r}; MetalLB refuses overlapping ranges "
+                        "in a pool: merge them"
+                    )
+        return [r.text for r in ranges]
 
     @model_validator(mode="after")
     def _single(self) -> LoadBalancer:
         if self.mode == "single-ip":
-            net = (
-                ipaddress.ip_network(self.addresses[0], strict=False)
-                if "-" not in self.addresses[0]
-                else None
-            )
-            if len(self.addresses) != 1 or net is None or net.num_addresses != 1:
+            ranges = [network.parse_pool_address(a) for a in self.addresses]
+            if len(ranges) != 1 or ranges[0].size != 1:
                 raise ValueError(
                     "single-ip mode takes exactly one /32 (or /128) address, e.g. 203.0.113.10/32"
                 )
@@ -143,20 +193,82 @@ class LoadBalancer(Model):
 
 class Cluster(Model):
     nodes: list[Node] = Field(min_length=1)
-    pod_cidr: str = "10.42.0.0/16"
-    service_cidr: str = "10.43.0.0/16"
+    pod_cidr: str = Field(default="10.42.0.0/16", json_schema_extra={"pattern": POD_CIDR})
+    service_cidr: str = Field(default="10.43.0.0/16", json_schema_extra={"pattern": SERVICE_CIDR})
+    node_cidr: str | None = Field(
+        default=None,
+        json_schema_extra={"pattern": CIDR},
+        description="The network the nodes' addresses are in (optional; checked against the "
+        "pod, service and load-balancer ranges)",
+    )
     load_balancer: LoadBalancer
     storage_class: Name = "longhorn"
     storage_replicas: int = Field(default=1, ge=1, le=3, description="Longhorn replicas per volume")
 
-    @field_validator("pod_cidr", "service_cidr")
+    @field_validator("pod_cidr", "service_cidr", "node_cidr")
     @classmethod
-    def _cidr(cls, value: str) -> str:
-        try:
-            ipaddress.ip_network(value, strict=True)
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not a CIDR ({exc})") from exc
-        return value
+    def _cidr(cls, value: str | None) -> str | None:
+        return None if value is None else str(network.parse_cidr(value))
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Cluster:
+        errors = _range_errors(self)
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+
+def _range_errors(cluster: Cluster) -> list[str]:
+    pods = network.parse_cidr(cluster.pod_cidr)
+    services = network.parse_cidr(cluster.service_cidr)
+    errors = []
+    if pods.version != services.version:
+        errors.append("serviceCidr: podCidr and serviceCidr must be the same IP family (k3s)")
+        return errors
+    # kube-apiserver: the service range is at most /12 (IPv4) or /108 (IPv6).
+    widest = 12 if services.version == 4 else 108
+    if services.prefixlen < widest:
+        errors.append(
+            f"serviceCidr: {services} is wider than the API server allows (at most /{widest}); "
+            f"use e.g. {'10.43.0.0/16' if services.version == 4 else 'fd00:43::/112'}"
+        )
+    # k3s hands each node a /24 (IPv4) or /64 (IPv6) of the pod range.
+    per_node = 24 if pods.version == 4 else 64
+    needed = math.ceil(math.log2(len(cluster.nodes))) if len(cluster.nodes) > 1 else 0
+    if pods.prefixlen > per_node - needed:
+        errors.append(
+            f"podCidr: {pods} cannot give {len(cluster.nodes)} node(s) a /{per_node} each "
+            f"(k3s' node-cidr-mask-size); use a /{per_node - max(needed, 8)} such as 10.42.0.0/16"
+        )
+    named = [("podCidr", network.cidr_range(pods)), ("serviceCidr", network.cidr_range(services))]
+    if cluster.node_cidr is not None:
+        named.append(("nodeCidr", network.cidr_range(network.parse_cidr(cluster.node_cidr))))
+    for i, (name, ranged) in enumerate(named):
+        for other, other_range in named[:i]:
+            if ranged.overlaps(other_range):
+                errors.append(
+                    f"{name}: {ranged.text} overlaps {other} {other_range.text}; pod, service and "
+                    "node networks must be disjoint or traffic is routed to the wrong place"
+                )
+    for j, address in enumerate(cluster.load_balancer.addresses):
+        pool = network.parse_pool_address(address)
+        for name, ranged in named:
+            if name != "nodeCidr" and pool.overlaps(ranged):
+                errors.append(
+                    f"loadBalancer.addresses[{j}]: {pool.text} overlaps {name} {ranged.text}; "
+                    "load-balancer addresses must lie outside the cluster's pod and service "
+                    "ranges (on the nodes' network)"
+                )
+        node_range = dict(named).get("nodeCidr")
+        inside = node_range is not None and (
+            int(node_range.first) <= int(pool.first) and int(pool.last) <= int(node_range.last)
+        )
+        if cluster.load_balancer.mode == "l2-range" and node_range is not None and not inside:
+            errors.append(
+                f"loadBalancer.addresses[{j}]: {pool.text} is not inside nodeCidr "
+                f"{node_range.text}; MetalLB's L2 mode only answers ARP on the nodes' network"
+            )
+    return errors
 
 
 class Tls(Model):
@@ -172,8 +284,8 @@ class Tailscale(Model):
     oauth_from_doppler: bool = Field(
         default=True, description="TS_OAUTH_CLIENT_ID/SECRET via ESO instead of a bootstrap secret"
     )
-    tags: list[str] = ["tag:k8s-operator"]
-    infra_tag: str = "tag:k8s-infra"
+    tags: list[TailscaleTag] = Field(default=["tag:k8s-operator"], min_length=1)
+    infra_tag: TailscaleTag = "tag:k8s-infra"
 
 
 class AuthRule(Model):

@@ -77,7 +77,8 @@ def reference_markdown() -> str:
         "",
         "Generated from the models in `src/mgctl/config/` "
         "(`python -m mgctl.config.reference > docs/config-reference.md`). Keys are camelCase; "
-        "unknown keys are errors. `mgctl schema` prints the same as JSON Schema for editors.",
+        "unknown keys are errors. `mgctl schema` prints the same as JSON Schema for editors. "
+        "What each value is checked against, and why: [config-rules.md](config-rules.md).",
     ]
     seen: set[str] = set()
     for name, field in Platform.model_fields.items():

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
-from mgctl.config.base import Cpu, EnvName, Hostname, Model, Name, Size
+from mgctl.config import units
+from mgctl.config.base import (
+    IMAGE_REFERENCE,
+    REPOSITORY,
+    TAG,
+    Cpu,
+    EnvName,
+    Hostname,
+    Model,
+    Name,
+    PortName,
+    RepoPath,
+    ServiceName,
+    Size,
+)
+
+ENV_MAP: dict[str, JsonValue] = {"additionalProperties": False}
 
 
 class ResourceAmounts(Model):
@@ -18,13 +34,36 @@ class Resources(Model):
     requests: ResourceAmounts = ResourceAmounts(cpu="100m", memory="256Mi")
     limits: ResourceAmounts = ResourceAmounts(cpu="500m", memory="512Mi")
 
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> Resources:
+        """The API server refuses a container whose limit is below its request."""
+        low = []
+        if units.parse_cpu(self.limits.cpu) < units.parse_cpu(self.requests.cpu):
+            low.append(f"limits.cpu {self.limits.cpu} is below requests.cpu {self.requests.cpu}")
+        if units.parse_bytes(self.limits.memory) < units.parse_bytes(self.requests.memory):
+            low.append(
+                f"limits.memory {self.limits.memory} is below requests.memory "
+                f"{self.requests.memory}"
+            )
+        if low:
+            raise ValueError(
+                "; ".join(low) + ": Kubernetes refuses a limit below its request; raise the "
+                "limit or lower the request"
+            )
+        return self
+
 
 class Image(Model):
     repository: str = Field(
-        min_length=1, description="Repository without tag, e.g. shykhov/mg.engine"
+        json_schema_extra={"pattern": REPOSITORY.pattern},
+        description="Repository without tag, e.g. shykhov/mg.engine",
     )
     tag: str | None = Field(
         default=None,
+        json_schema_extra={
+            "type": ["string", "null"],
+            "pattern": r"^(?!latest$)" + TAG.pattern.removeprefix("^"),
+        },
         description="Initial tag; the image updater manages it afterwards. Never 'latest'.",
     )
 
@@ -37,15 +76,31 @@ class Image(Model):
                 f"{value!r} includes a tag or digest; put the repository here "
                 "and the tag in image.tag"
             )
+        if not REPOSITORY.match(value):
+            raise ValueError(
+                f"{value!r} is not an image repository: lowercase path components "
+                "(a-z, 0-9, '.', '_', '-') separated by '/', e.g. ghcr.io/acme/api"
+            )
         return value
 
-    @field_validator("tag")
+    @field_validator("tag", mode="plain")
     @classmethod
-    def _pinned_tag(cls, value: str | None) -> str | None:
-        if value is not None and (value == "" or value == "latest"):
+    def _pinned_tag(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(
+                f'tag {value!r} is not a string: YAML read a number; quote it ("{value}")'
+            )
+        if value in ("", "latest"):
             raise ValueError(
                 f"tag {value!r} is not reproducible; use a version tag such as v1.2.3, or omit it "
                 "and let the image updater set it"
+            )
+        if not TAG.match(value):
+            raise ValueError(
+                f"tag {value!r} is not an image tag: up to 128 of A-Z a-z 0-9 '_' '.' '-', "
+                "not starting with '.' or '-'"
             )
         return value
 
@@ -70,16 +125,22 @@ class Probes(Model):
 
 
 class ContainerPort(Model):
-    name: Name = Field(max_length=15)
+    name: PortName
     port: int = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
 
 
 class Sidecar(Model):
     name: Name
-    image: str = Field(min_length=1, description="Full image reference with a pinned tag")
+    image: str = Field(
+        json_schema_extra={
+            "pattern": r"^(?!.*:latest(@|$))(?=[^:@]*(/[^:@/]*)*[:@][^/]*$)"
+            + IMAGE_REFERENCE.pattern.removeprefix("^")
+        },
+        description="Full image reference with a pinned tag",
+    )
     ports: list[ContainerPort] = []
-    env: dict[EnvName, str] = {}
+    env: dict[EnvName, str] = Field(default={}, json_schema_extra=ENV_MAP)
     resources: Resources = Resources()
     security_context: dict[str, Any] = Field(
         default={},
@@ -91,18 +152,21 @@ class Sidecar(Model):
     @classmethod
     def _pinned(cls, value: str) -> str:
         name = value.rsplit("/", 1)[-1]
-        if "@" in name:
-            return value
-        if ":" not in name or name.endswith(":latest"):
+        if "@" not in name and (":" not in name or name.endswith(":latest")):
             raise ValueError(
                 f"{value!r} has no pinned tag; write e.g. {value.split(':')[0]}:v1.0.0"
+            )
+        if not IMAGE_REFERENCE.match(value):
+            raise ValueError(
+                f"{value!r} is not an image reference: [registry/]lowercase/path:tag"
+                "[@sha256:digest]"
             )
         return value
 
 
 class Ingress(Model):
     host: Hostname
-    paths: list[str] = ["/"]
+    paths: list[str] = Field(default=["/"], json_schema_extra={"items": {"pattern": "^/"}})
     auth: Literal["required", "public"] = Field(
         default="required", description="required: through the Auth0 ForwardAuth middleware"
     )
@@ -142,6 +206,17 @@ class Autoscaling(Model):
 
 
 class Pdb(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"enabled": {"const": True}},
+                "required": ["enabled"],
+                "not": {"required": ["minAvailable"]},
+            },
+            "then": {"properties": {"maxUnavailable": {"minimum": 1}}},
+        }
+    )
+
     enabled: bool = False
     min_available: int | None = Field(default=None, ge=0)
     max_unavailable: int | None = Field(default=1, ge=0)
@@ -169,29 +244,18 @@ class Scheduling(Model):
 class Build(Model):
     """How the source repository's CI builds the image (`mgctl ci source`)."""
 
-    context: str | None = Field(
+    context: RepoPath | None = Field(
         default=None,
         description="Build context in the source repository (default services/<name>)",
     )
-    dockerfile: str = Field(default="Dockerfile", description="Relative to the context")
+    dockerfile: RepoPath = Field(default="Dockerfile", description="Relative to the context")
     test_target: str | None = Field(
         default="test", description="Dockerfile stage that runs the tests; null: no test stage"
     )
 
-    @field_validator("context", "dockerfile")
-    @classmethod
-    def _relative(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value or value.startswith("/") or ".." in value.split("/") or "\\" in value
-        ):
-            raise ValueError(
-                f"{value!r} must be a relative path inside the source repository, e.g. services/api"
-            )
-        return value.rstrip("/") if value else value
-
 
 class Service(Model):
-    name: Name
+    name: ServiceName
     image: Image
     port: int = Field(default=8080, ge=1, le=65535)
     extra_ports: list[ContainerPort] = Field(
@@ -205,9 +269,11 @@ class Service(Model):
     spring_profile: str = "kubernetes"
     resources: Resources = Resources()
     probes: Probes = Probes()
-    env: dict[EnvName, str] = {}
+    env: dict[EnvName, str] = Field(default={}, json_schema_extra=ENV_MAP)
     secrets: dict[EnvName, str] = Field(
-        default={}, description="Environment variable name -> Doppler secret key"
+        default={},
+        json_schema_extra=ENV_MAP,
+        description="Environment variable name -> Doppler secret key",
     )
     database: Name | None = Field(
         default=None,
@@ -231,3 +297,47 @@ class Service(Model):
         default=Build(),
         description="Source-repository CI of the image; null: built elsewhere (no workflow)",
     )
+
+    @model_validator(mode="after")
+    def _pod_rules(self) -> Service:
+        """What the API server and the eviction API apply to the one pod of this service."""
+        errors: list[str] = []
+        both = sorted(set(self.env) & set(self.secrets))
+        if both:
+            errors.append(
+                f"secrets: {', '.join(both)} also set in env; a container gets one value per "
+                "variable (env would silently win): keep one"
+            )
+        containers = [self.name] + [s.name for s in self.sidecars]
+        for name in sorted({n for n in containers if containers.count(n) > 1}):
+            errors.append(
+                f"sidecars: container name {name!r} is used twice in the pod (the main "
+                "container is named after the service); rename the sidecar"
+            )
+        ports = [("http", self.port)] + [(p.name, p.port) for p in self.extra_ports]
+        ports += [(p.name, p.port) for s in self.sidecars for p in s.ports]
+        numbers = [number for _, number in ports]
+        for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+            errors.append(f"port: port {number} is used by more than one container of the pod")
+        names = [name for name, _ in ports]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            errors.append(
+                f"extraPorts: port name {name!r} is used twice in the pod "
+                "('http' is the main port); rename one"
+            )
+        if self.pdb.enabled:
+            replicas = self.autoscaling.min_replicas if self.autoscaling.enabled else self.replicas
+            if self.pdb.min_available is not None and self.pdb.min_available >= replicas:
+                errors.append(
+                    f"pdb.minAvailable: {self.pdb.min_available} of {replicas} replica(s) must "
+                    "stay up, so no pod can ever be evicted and node drains hang; lower it "
+                    "below the replica count or disable the PDB"
+                )
+            elif self.pdb.min_available is None and self.pdb.max_unavailable == 0:
+                errors.append(
+                    "pdb.maxUnavailable: 0 forbids every eviction, so node drains hang; "
+                    "use 1 or disable the PDB"
+                )
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self

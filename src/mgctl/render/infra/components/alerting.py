@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mgctl.config import cron
 from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
 from mgctl.render.infra.component import Component
@@ -94,23 +95,8 @@ def alertmanager_secret(platform: Platform) -> dict[str, Any]:
 
 
 def cron_interval_seconds(expression: str) -> int:
-    """Longest gap between two runs of a five-field cron schedule (common shapes only).
-
-    Hourly (`M * * * *`, `*/n` minutes), every n hours (`M */n * * *`), daily (`M H * * *`,
-    several hours = shortest day fraction), weekly (day-of-week set) and monthly otherwise.
-    """
-    minute, hour, dom, _month, dow = expression.split()
-    if hour == "*":
-        return int(minute[2:]) * 60 if minute.startswith("*/") else 3600
-    if hour.startswith("*/"):
-        return int(hour[2:]) * 3600
-    if dom == "*" and dow == "*":
-        hours = sorted(int(h) for h in hour.split(",")) if "-" not in hour else [0]
-        gaps = [b - a for a, b in zip(hours, [*hours[1:], hours[0] + 24], strict=True)]
-        return max(gaps) * 3600
-    if dom == "*":
-        return 7 * 86400
-    return 31 * 86400
+    """Longest gap between two runs of a five-field cron schedule, read as Velero does."""
+    return cron.max_interval_seconds(expression, cron.VELERO)
 
 
 def _alert(
