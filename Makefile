@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= build/demo
-# Offline CRD schemas: the shared copy beside the repo when present, else the fetched cache.
-SCHEMAS ?= $(if $(wildcard ../shared/crds),../shared/crds,$(HOME)/.cache/mgctl/schemas)
+# The chart cache: the verified upstream charts beside the repo when present (used in place),
+# else the one `mgctl charts fetch` fills.
+CHARTS ?= $(if $(wildcard ../shared/charts),../shared/charts,$(HOME)/.cache/mgctl/charts)
 
 .PHONY: demo test lint typecheck bench drill e2e system-deps clean
 
@@ -19,9 +20,9 @@ $(STAMP): pyproject.toml auth-service/pyproject.toml scripts/install-system-deps
 	touch $(STAMP)
 
 demo: $(STAMP)
-	test -d $(SCHEMAS) || $(BIN)/mgctl schemas fetch --dest $(SCHEMAS)
+	test -d $(CHARTS) || $(BIN)/mgctl charts fetch --charts $(CHARTS)
 	$(BIN)/mgctl render -c examples/mg/platform.yaml -o $(OUT) --force
-	$(BIN)/mgctl validate $(OUT) -c examples/mg/platform.yaml --schemas $(SCHEMAS)
+	$(BIN)/mgctl validate $(OUT) -c examples/mg/platform.yaml --charts $(CHARTS)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup tests auth-service/tests

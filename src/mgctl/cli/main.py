@@ -6,6 +6,7 @@ import typer
 
 from mgctl import __version__
 from mgctl.cli import (
+    apps,
     bootstrap,
     charts,
     ci,
@@ -27,7 +28,19 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes register(app).
-COMMAND_MODULES = (render, validate, schema, schemas, charts, bootstrap, doctor, dr, tools, ci)
+COMMAND_MODULES = (
+    render,
+    validate,
+    apps,
+    schema,
+    schemas,
+    charts,
+    bootstrap,
+    doctor,
+    dr,
+    tools,
+    ci,
+)
 
 
 def _version(value: bool) -> None:
