@@ -117,9 +117,7 @@ def validate_seconds(out: Path, jobs: int, kingfisher: bool) -> tuple[float, flo
 
     def run() -> None:
         nonlocal errors
-        report = validate_tree(
-            out, schema_dirs=[CRDS], jobs=jobs, use_kingfisher=kingfisher, infra_checks=False
-        )
+        report = validate_tree(out, schema_dirs=[CRDS], jobs=jobs, use_kingfisher=kingfisher)
         errors = len(report.errors)
 
     wall, cpu = timed(run)

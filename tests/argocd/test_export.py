@@ -40,8 +40,11 @@ def test_every_application_gets_a_directory(rendered: Path, tmp_path: Path) -> N
     crd = next(o for o in objects if o["kind"] == "CustomResourceDefinition")
     assert crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     # a namespaced object without a namespace lands in the destination's
-    assert all(o["metadata"].get("namespace") == "cert-manager" for o in objects
-               if o["kind"] in ("ServiceAccount", "Deployment"))
+    assert all(
+        o["metadata"].get("namespace") == "cert-manager"
+        for o in objects
+        if o["kind"] in ("ServiceAccount", "Deployment")
+    )
     assert "namespace" not in crd["metadata"]
 
 

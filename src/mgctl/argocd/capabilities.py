@@ -27,17 +27,20 @@ _GROUP_VERSION = re.compile(r"['\"]([a-z0-9-]+(?:\.[a-z0-9-]+)+)/v\d+(?:alpha\d+
 class ChartCapabilities:
     provides: frozenset[str]  # CRD groups the chart's files define
     tests_for: frozenset[str]  # groups its `.Capabilities.APIVersions` checks name
+    size: int = 0  # bytes of templates and CRDs: how long helm will take, roughly
 
 
 def scan(texts: Iterable[str]) -> ChartCapabilities:
     provides: set[str] = set()
     tests_for: set[str] = set()
+    size = 0
     for text in texts:
+        size += len(text)
         if "CustomResourceDefinition" in text:
             provides.update(_CRD_GROUP.findall(text))
         if "Capabilities.APIVersions" in text:
             tests_for.update(_GROUP_VERSION.findall(text))
-    return ChartCapabilities(frozenset(provides), frozenset(tests_for))
+    return ChartCapabilities(frozenset(provides), frozenset(tests_for), size)
 
 
 def of_archive(archive: ChartArchive) -> ChartCapabilities:

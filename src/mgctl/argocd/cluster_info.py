@@ -29,6 +29,13 @@ class ClusterInfo:
         major, minor = parse_kubernetes_version(kubernetes_version)
         return cls(major, minor, set(builtin_served(major, minor)), set(cluster_scoped_builtins()))
 
+    def with_crds(self, crds: list[CrdSummary]) -> ClusterInfo:
+        """The built-in API of this version plus exactly `crds` (what one chart depends on)."""
+        cluster = ClusterInfo.for_version(f"{self.major}.{self.minor}")
+        for crd in crds:
+            cluster.add_crd(crd)
+        return cluster
+
     @property
     def kube_version(self) -> str:
         """As the repo-server passes it to helm (k8s ParseGeneric(..).String())."""

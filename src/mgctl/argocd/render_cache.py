@@ -1,17 +1,31 @@
-"""Helm renders kept on disk, keyed by everything that decides their output.
+"""Rendered sources kept on disk, keyed by everything that decides them.
 
-The key (see `RepoServer._cache_key`) covers the chart (the pinned archive's content digest, or
-every file of a local chart and its `file://` dependencies), each values file's bytes, release
-name, namespace, parameters, Kubernetes version, API versions, flags and the helm binary.
+A helm source's key (see `RepoServer._cache_key`) covers the chart (the pinned archive's
+content digest, or every file of a local chart and its `file://` dependencies), each values
+file's bytes, release name, namespace, parameters, Kubernetes version, API versions, flags and
+the helm binary; a directory source's key covers every file's path and bytes and the
+include/exclude/recurse options. Both also cover the code that turns text into objects
+(`PARSER_ID`), and what is kept is the parsed objects, so a hit costs neither helm nor YAML.
 `~/.cache/mgctl/renders` (or `$XDG_CACHE_HOME/mgctl/renders`); `MGCTL_RENDER_CACHE=off`
 disables it. Entries are written atomically; the oldest are dropped past `MAX_BYTES`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import threading
 from pathlib import Path
+from typing import Any
+
+from mgctl import manifests
+from mgctl.argocd import crds, helm_output, hooks
+
+# entries are only reused by the same parsing code
+PARSER_ID = hashlib.sha256(
+    b"".join(Path(str(m.__file__)).read_bytes() for m in (manifests, crds, helm_output, hooks))
+).hexdigest()[:16]
 
 ENV = "MGCTL_RENDER_CACHE"
 MAX_BYTES = 512 * 1024 * 1024
@@ -37,32 +51,33 @@ class RenderCache:
         return cls(Path(value) if value and value.lower() not in ("on", "1") else None)
 
     def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.yaml"
+        digest = hashlib.sha256(f"{PARSER_ID}|{key}".encode()).hexdigest()
+        return self.root / digest[:2] / f"{digest}.pickle"
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> Any | None:
         try:
-            text = self._path(key).read_text(encoding="utf-8")
-        except OSError:
+            value = pickle.loads(self._path(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             with self._lock:
                 self.misses += 1
             return None
         with self._lock:
             self.hits += 1
-        return text
+        return value
 
-    def put(self, key: str, text: str) -> None:
+    def put(self, key: str, value: Any) -> None:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             tmp.replace(path)
             self._trim()
         except OSError:
             pass  # a read-only cache only costs speed
 
     def _trim(self) -> None:
-        entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.yaml")]
+        entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.pickle")]
         total = sum(size for _, size, _ in entries)
         for _, size, path in sorted(entries):
             if total <= MAX_BYTES:

@@ -21,7 +21,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -90,7 +90,10 @@ class RepoServer:
     cache: RenderCache | None = None
     on_helm: Callable[[str], None] | None = None  # called with each helm run's label
 
-    def render(self, app: Application) -> RenderedApp:
+    def render(self, app: Application, cluster: ClusterInfo | None = None) -> RenderedApp:
+        """`cluster`: the API this render sees (default: the server's)."""
+        if cluster is not None and cluster is not self.cluster:
+            return replace(self, cluster=cluster).render(app)
         sources = app.spec.all_sources()
         refs = {s.ref: s for s in sources if s.ref}
         rendered = []
@@ -200,20 +203,21 @@ class RepoServer:
                 skip_schema_validation=options.skip_schema_validation if options else False,
             )
             key = self._cache_key(request, digest, paths)
-            output = self.cache.get(key) if self.cache is not None else None
-            result.from_cache = output is not None
-            if output is None:
+            cached = self.cache.get(key) if self.cache is not None else None
+            result.from_cache = cached is not None
+            if cached is None:
                 if self.on_helm is not None:
                     self.on_helm(result.label)
                 try:
                     output = helm.run_template(request)
                 except helm.HelmError as exc:
                     raise SourceProblem(f"helm template failed: {exc.detail}") from exc
+                objects = split_output(output, result.label)
+                applied = [o for o in objects if not never_applied(o)]
+                cached = (applied, len(objects) - len(applied))
                 if self.cache is not None:
-                    self.cache.put(key, output)
-        objects = split_output(output, result.label)
-        result.objects = [o for o in objects if not never_applied(o)]
-        result.never_applied = len(objects) - len(result.objects)
+                    self.cache.put(key, cached)
+        result.objects, result.never_applied = list(cached[0]), cached[1]
 
     def _cache_key(self, request: helm.TemplateRequest, digest: str, values: list[Path]) -> str:
         parts = {
@@ -271,6 +275,7 @@ class RepoServer:
         include = options.include if options else ""
         exclude = options.exclude if options else ""
         result = RenderedSource(index, "directory", display)
+        files = []
         for path in _manifest_files(directory, recurse):
             rel = path.relative_to(directory).as_posix()
             if exclude and gobwas_match(exclude, rel):
@@ -281,9 +286,25 @@ class RepoServer:
             if not real.is_relative_to(root.resolve()):
                 raise SourceProblem(f"illegal filepath in symlink at {rel!r}")
             data = real.read_bytes()
-            if SKIP_MARKER in data:
-                continue
-            result.objects += _file_objects(path, rel, data, f"{display}/{rel}")
+            if SKIP_MARKER not in data:
+                files.append((path, rel, data))
+        key = (
+            "directory|"
+            + display
+            + "|"
+            + "|".join(f"{rel}:{hashlib.sha256(data).hexdigest()}" for _, rel, data in files)
+        )
+        cached = self.cache.get(key) if self.cache is not None else None
+        result.from_cache = cached is not None
+        if cached is None:
+            cached = [
+                obj
+                for path, rel, data in files
+                for obj in _file_objects(path, rel, data, f"{display}/{rel}")
+            ]
+            if self.cache is not None:
+                self.cache.put(key, cached)
+        result.objects = list(cached)
         return result
 
 

@@ -14,14 +14,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mgctl.argocd import appset as appsets
 from mgctl.argocd import capabilities
 from mgctl.argocd.cluster_info import ClusterInfo
-from mgctl.argocd.crds import summary_of
+from mgctl.argocd.crds import CrdSummary, summary_of
 from mgctl.argocd.models import (
     Application,
     AppProject,
@@ -31,7 +31,7 @@ from mgctl.argocd.models import (
     project_from,
 )
 from mgctl.argocd.render_cache import RenderCache
-from mgctl.argocd.repo_server import RenderedApp, RepoServer
+from mgctl.argocd.repo_server import RenderedApp, RepoServer, tree_digest
 from mgctl.argocd.repos import LocalRepos, chart_ref, pinned
 from mgctl.charts.archive import ChartArchiveError, open_archive
 from mgctl.charts.cache import ChartCache, ChartCacheError
@@ -92,7 +92,7 @@ class _Builder:
             self.view.parent[app.name] = parent
         self.pending.append(app)
 
-    def absorb(self, rendered: RenderedApp) -> None:
+    def absorb(self, rendered: RenderedApp, notify: bool = True) -> None:
         """Argo CD objects in an Application's output become part of the view."""
         self.view.apps.append(rendered)
         for obj in rendered.objects:
@@ -106,7 +106,7 @@ class _Builder:
                 self._expand(obj, rendered.app.name)
             elif obj.kind == "CustomResourceDefinition":
                 self.view.cluster.add_crd(summary_of(obj))
-        if self.on_app is not None:
+        if notify and self.on_app is not None:
             self.on_app(rendered)
 
     def _expand(self, obj: Manifest, parent: str) -> None:
@@ -149,33 +149,66 @@ class _Builder:
             self._render_helm(helm_apps)
 
     def _render_helm(self, apps: list[Application]) -> None:
-        """Layer by layer: an app that tests for a CRD group waits for the apps providing it."""
-        scans = {app.name: _capabilities(app, self.server.repos) for app in apps}
-        remaining = list(apps)
+        """Each app starts as soon as the apps installing the CRD groups it tests for are
+        rendered, and sees exactly the built-in API plus those CRDs: its output is what the
+        steady cluster gives it, deterministic whatever order the renders finish in (the
+        render cache keys stay stable). Apps in a dependency cycle are rendered once to learn
+        their CRDs and again with them; so is an app that tests for a group it installs."""
+        scans = {app.name: _capabilities(app, self.server) for app in apps}
+        deps = {
+            app.name: [
+                other.name
+                for other in apps
+                if other is not app and scans[app.name].tests_for & scans[other.name].provides
+            ]
+            for app in apps
+        }
+        # start what others wait for first, then the biggest charts (the long poles)
+        dependents = {a.name: sum(a.name in d for d in deps.values()) for a in apps}
+        order = sorted(apps, key=lambda a: (-dependents[a.name], -scans[a.name].size))
+        results: dict[str, RenderedApp] = {}
+        crds: dict[str, list[CrdSummary]] = {}
+        again: set[str] = {a.name for a in apps if scans[a.name].tests_for & scans[a.name].provides}
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            while remaining:
-                ready = [a for a in remaining if not _waits_for(a, remaining, scans)]
-                if not ready:  # a cycle: render them all now, and again once the CRDs are known
-                    first = list(pool.map(self.server.render, remaining))
-                    for rendered in first:
-                        self._learn_crds(rendered)
-                    ready = remaining
-                # every render of a layer sees the same cluster: absorb after all are done
-                for rendered in list(pool.map(self.server.render, ready)):
-                    self.absorb(rendered)
-                remaining = [a for a in remaining if a not in ready]
-                again = [a for a in ready if scans[a.name].tests_for & scans[a.name].provides]
-                if again:  # self-tests: the app's own CRDs are installed on the steady cluster
-                    self._rerender(again, pool)
+            running: dict[Future[RenderedApp], str] = {}
+            while len(results) < len(apps):
+                for app in order:
+                    if app.name in results or app.name in running.values():
+                        continue
+                    if all(dep in results for dep in deps[app.name]):
+                        cluster = self._cluster_for(deps[app.name], crds)
+                        running[pool.submit(self.server.render, app, cluster)] = app.name
+                if not running:  # a cycle: first pass with what is known, second below
+                    cycle = [a for a in apps if a.name not in results]
+                    for app, rendered in zip(
+                        cycle, pool.map(self.server.render, cycle), strict=True
+                    ):
+                        results[app.name] = rendered
+                        crds[app.name] = _crds(rendered)
+                    again |= {a.name for a in cycle}
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    results[name] = future.result()
+                    crds[name] = _crds(results[name])
+                    if self.on_app is not None:  # while the others render
+                        self.on_app(results[name])
+            second = [a for a in apps if a.name in again]
+            clusters = [self._cluster_for([*deps[a.name], a.name], crds) for a in second]
+            for app, rendered in zip(
+                second, pool.map(self.server.render, second, clusters), strict=True
+            ):
+                results[app.name] = rendered
+        for app in apps:
+            self.absorb(results[app.name], notify=app.name in again)
 
-    def _rerender(self, apps: list[Application], pool: ThreadPoolExecutor) -> None:
-        fresh = {r.app.name: r for r in pool.map(self.server.render, apps)}
-        self.view.apps = [fresh.get(a.app.name, a) for a in self.view.apps]
+    def _cluster_for(self, names: list[str], crds: dict[str, list[CrdSummary]]) -> ClusterInfo:
+        return self.view.cluster.with_crds([crd for name in names for crd in crds.get(name, [])])
 
-    def _learn_crds(self, rendered: RenderedApp) -> None:
-        for obj in rendered.objects:
-            if obj.kind == "CustomResourceDefinition":
-                self.view.cluster.add_crd(summary_of(obj))
+
+def _crds(rendered: RenderedApp) -> list[CrdSummary]:
+    return [summary_of(o) for o in rendered.objects if o.kind == "CustomResourceDefinition"]
 
 
 def _has_helm(app: Application, repos: LocalRepos) -> bool:
@@ -189,35 +222,52 @@ def _has_helm(app: Application, repos: LocalRepos) -> bool:
     return False
 
 
-def _capabilities(app: Application, repos: LocalRepos) -> capabilities.ChartCapabilities:
+def _capabilities(app: Application, server: RepoServer) -> capabilities.ChartCapabilities:
     provides: set[str] = set()
     tests_for: set[str] = set()
+    size = 0
     for source in app.spec.all_sources():
-        scan = None
-        try:
-            if source.chart:
-                pin = pinned(chart_ref(source.repo_url, source.chart, source.target_revision))
-                if pin is not None:
-                    scan = capabilities.of_archive(open_archive(repos.charts.verify(pin).path))
-            elif source.path is not None and repos.has_git(source.repo_url):
-                directory = repos.git_dir(source.repo_url) / source.path.strip("/")
-                if (directory / "Chart.yaml").is_file():
-                    scan = capabilities.of_directory(directory)
-        except (ChartCacheError, ChartArchiveError, OSError):
-            scan = None  # the render reports it
+        scan = _scan(source.repo_url, source.chart, source.target_revision, source.path, server)
         if scan is not None:
             provides |= scan.provides
             tests_for |= scan.tests_for
-    return capabilities.ChartCapabilities(frozenset(provides), frozenset(tests_for))
+            size += scan.size
+    return capabilities.ChartCapabilities(frozenset(provides), frozenset(tests_for), size)
 
 
-def _waits_for(
-    app: Application,
-    remaining: list[Application],
-    scans: dict[str, capabilities.ChartCapabilities],
-) -> bool:
-    wanted = scans[app.name].tests_for
-    return any(other is not app and wanted & scans[other.name].provides for other in remaining)
+def _scan(
+    repo_url: str, chart: str | None, version: str, path: str | None, server: RepoServer
+) -> capabilities.ChartCapabilities | None:
+    """The capabilities of one helm source (cached by chart digest); None when it is none."""
+    repos = server.repos
+    try:
+        archive: Path | None = None
+        directory: Path | None = None
+        if chart:
+            pin = pinned(chart_ref(repo_url, chart, version))
+            if pin is None:
+                return None
+            key, archive = f"capabilities|{pin.content}", repos.charts.verify(pin).path
+        elif path is not None and repos.has_git(repo_url):
+            directory = repos.git_dir(repo_url) / path.strip("/")
+            if not (directory / "Chart.yaml").is_file():
+                return None
+            key = f"capabilities|{tree_digest(directory)}"
+        else:
+            return None
+        cached = server.cache.get(key) if server.cache is not None else None
+        if isinstance(cached, capabilities.ChartCapabilities):
+            return cached
+        if archive is not None:
+            scan = capabilities.of_archive(open_archive(archive))
+        else:
+            assert directory is not None
+            scan = capabilities.of_directory(directory)
+        if server.cache is not None:
+            server.cache.put(key, scan)
+        return scan
+    except (ChartCacheError, ChartArchiveError, OSError):
+        return None  # the render reports it
 
 
 def load_view(

@@ -11,6 +11,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mgctl.argocd.render_cache import RenderCache
+from mgctl.argocd.repo_server import helm_identity, tree_digest
 from mgctl.manifests import Finding, Manifest, load_manifest_file
 from mgctl.tools import helm
 from mgctl.validate import policy, pss
@@ -206,12 +208,26 @@ def _check(rendered: Rendered, registry: SchemaRegistry) -> UnitResult:
 
 
 def lint_deploy_charts(
-    deploy_dir: Path, display_prefix: str, kube_version: str, jobs: int = 2
+    deploy_dir: Path,
+    display_prefix: str,
+    kube_version: str,
+    jobs: int = 2,
+    cache: RenderCache | None = None,
 ) -> dict[str, list[Finding]]:
     """`helm lint` of every mg-deploy chart (LINT_BATCH per helm process), findings by chart
-    display path. The charts' rendering is judged with the rest of the platform."""
-    targets = discover_charts(deploy_dir, display_prefix)
+    display path, cached by the chart's files (and its library's). The charts' rendering is
+    judged with the rest of the platform."""
     found: dict[str, list[Finding]] = {}
+    targets = []
+    keys: dict[str, str] = {}
+    for target in discover_charts(deploy_dir, display_prefix):
+        key = f"lint|{tree_digest(target.chart_dir)}|{kube_version}|{helm_identity()}"
+        hit = cache.get(key) if cache is not None else None
+        if isinstance(hit, list):
+            found[target.display] = hit
+        else:
+            targets.append(target)
+            keys[target.display] = key
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         prepared = [_prepare(stack, target) for target in targets]
         batches = []
@@ -226,4 +242,6 @@ def lint_deploy_charts(
                 found[target.display] = [chart]
             elif str(chart) in by_dir:
                 found[target.display] = lint_findings(by_dir[str(chart)], target, True)
+                if cache is not None:
+                    cache.put(keys[target.display], found[target.display])
     return found

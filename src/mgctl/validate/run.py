@@ -24,6 +24,7 @@ from mgctl.config.platform import Platform
 from mgctl.manifests import Finding, load_manifest_file
 from mgctl.validate import capacity, secrets_scan
 from mgctl.validate.applied.run import check_view
+from mgctl.validate.applied.warmup import SchemaWarmup
 from mgctl.validate.deploy_repo import (
     ChartDone,
     discover_charts,
@@ -173,6 +174,7 @@ def _validate_platform(
             if deploy is not None
             else None
         )
+        warmup = SchemaWarmup(registry)
         try:
             view = load_view(
                 infra,
@@ -181,12 +183,15 @@ def _validate_platform(
                 kubernetes_version=registry.kubernetes_version,
                 jobs=jobs,
                 cache=render_cache,
+                on_app=warmup.seen,
             )
         except ViewError as exc:
             report.repo_findings.append(
                 Finding(check="argocd-render", file=f"{infra.name}/{ROOT_FILE}", message=str(exc))
             )
             return
+        finally:
+            warmup.finish()
         if on_charts_found:
             on_charts_found(len(view.apps))
         applied = check_view(view, registry)

@@ -50,6 +50,7 @@ class SchemaRegistry:
         self._fast: dict[tuple[str, str], Check | None] = {}
         self._compiler = Compiler(self._resolve_ref)
         self._lock = threading.RLock()
+        self._added: set[tuple[str, int, str]] = set()  # CRD manifests already registered
 
     def _resolve_ref(self, ref: str) -> dict[str, Any]:
         base, _, name = ref.partition("#/$defs/")
@@ -70,6 +71,11 @@ class SchemaRegistry:
         summary, see mgctl.argocd.crds, is parsed whole only when its kind is validated)."""
         for manifest in manifests:
             if manifest.kind == "CustomResourceDefinition":
+                identity = (manifest.source, manifest.doc_index, manifest.name)
+                with self._lock:
+                    if identity in self._added:
+                        continue
+                    self._added.add(identity)
                 if manifest.full_text is not None:
                     spec = manifest.body.get("spec") or {}
                     kind = str((spec.get("names") or {}).get("kind", ""))
