@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,22 @@ def test_markers_differ_per_repository(rendered: FileMap) -> None:
     assert (
         _comment_step(rendered, "mg-deploy")[1] != _comment_step(rendered, "mg-infrastructure")[1]
     )
+
+
+def test_diff_step_with_the_real_mgctl(rendered: FileMap, repos: Path, tmp_path: Path) -> None:
+    """The step as generated, running this mgctl on base/ and head/ checkouts: an image bump
+    in head is posted as a change (exit 1 recorded, the job goes on)."""
+    workspace = _workspace(repos, tmp_path)
+    values = workspace / "head/mg-deploy/services/engine/values.yaml"
+    values.write_text(values.read_text(encoding="utf-8").replace("tag: v1.0.0", "tag: v1.2.0"))
+    script = step(load(rendered[f"mg-deploy/{WORKFLOW}"]), "check", "diff")["run"]
+    charts = Path(__file__).resolve().parents[3].parent / "shared" / "charts"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "MGCTL_CHARTS": str(charts),
+    }
+    proc, outputs = run_step(script, workspace, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs["exit"] == "1"
+    assert "Application engine" in outputs["markdown"]
+    assert "shykhov/mg.engine:v1.2.0" in outputs["markdown"]

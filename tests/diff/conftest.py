@@ -1,0 +1,1 @@
+from argocd.conftest import render_cache, rendered, tree  # noqa: F401  (shared fixtures)
