@@ -9,7 +9,10 @@ rounds, best of the rounds:
 - cold:    `validate_tree` with empty caches (render cache and converted CRD schemas);
 - warm:    `validate_tree` after one service's values changed, caches from a cold run: only
            that service is rendered again;
-- +kingfisher: cold with the kingfisher secret scan, as the CLI runs by default.
+- first run: cold, and the converted CRD schemas not cached either (a new machine, or new
+           chart versions);
+- +kingfisher: cold with the kingfisher secret scan, as the CLI runs by default;
+- diff:    `mgctl diff` of the example and the changed tree, caches from a cold run (a PR).
 Targets: cold <= 1.5 x floor; warm <= 0.2 x cold. Memory: peak RSS of the Python process and of
 its largest child (helm).
 Run: `.venv/bin/python bench/platform_bench.py [--repeat 3] [--jobs 2]`.
@@ -88,12 +91,34 @@ def _validate(tree: Path, cache: Path, jobs: int, kingfisher: bool) -> int:
     return len(report.errors)
 
 
+def _diff(base: Path, head: Path, cache: Path, jobs: int) -> int:
+    from mgctl.argocd.render_cache import RenderCache
+    from mgctl.argocd.view import load_view
+    from mgctl.charts.cache import ChartCache
+    from mgctl.diff.compare import compare
+
+    views = [
+        load_view(
+            side / "mg-infrastructure",
+            side / "mg-deploy",
+            charts=ChartCache(CHARTS),
+            kubernetes_version="1.35",
+            jobs=jobs,
+            cache=RenderCache(cache),
+        )
+        for side in (base, head)
+    ]
+    return len(compare(*views).applications)
+
+
 def child(args: argparse.Namespace) -> None:
     """One measured figure; prints a JSON line."""
     started = time.perf_counter()
     result: Any = None
     if args.figure == "floor":
         _floor(Path(args.requests), args.jobs)
+    elif args.figure == "diff":
+        result = _diff(Path(args.tree), Path(args.head), Path(args.cache), args.jobs)
     else:
         result = _validate(Path(args.tree), Path(args.cache), args.jobs, args.figure == "full")
     wall = time.perf_counter() - started
@@ -135,6 +160,7 @@ def main() -> int:
     parser.add_argument("--tree")
     parser.add_argument("--cache")
     parser.add_argument("--requests")
+    parser.add_argument("--head")
     args = parser.parse_args()
     if args.child:
         args.figure = args.child
@@ -153,37 +179,42 @@ def main() -> int:
         shutil.copytree(tree, changed)
         change_one_service(changed)
         best: dict[str, dict[str, Any]] = {}
+        schemas = tmp / "xdg-schemas"  # converted CRD schemas, kept from round to round
         for round_ in range(args.repeat):
-            cold_home = tmp / f"xdg-{round_}"  # empty caches: renders, converted CRD schemas
-            env = {**os.environ, "XDG_CACHE_HOME": str(cold_home)}
+            first_home = tmp / f"first-{round_}"  # nothing cached at all
+            renders = tmp / f"renders-{round_}"  # an empty render cache per round
+            env = {**os.environ, "XDG_CACHE_HOME": str(schemas)}
+            first_env = {**os.environ, "XDG_CACHE_HOME": str(first_home)}
             figures = {
                 "floor": run("floor", env, requests=requests, jobs=args.jobs),
-                "cold": run("cold", env, tree=tree, cache=cold_home / "renders", jobs=args.jobs),
-                # the cold run filled both caches; now one service changed
-                "warm": run("warm", env, tree=changed, cache=cold_home / "renders", jobs=args.jobs),
-                "full": run(
-                    "full",
-                    {**os.environ, "XDG_CACHE_HOME": str(tmp / f"k-{round_}")},
-                    tree=tree,
-                    cache=tmp / f"k-{round_}" / "renders",
-                    jobs=args.jobs,
+                "first": run(
+                    "first", first_env, tree=tree, cache=first_home / "renders", jobs=args.jobs
                 ),
+                "cold": run("cold", env, tree=tree, cache=renders, jobs=args.jobs),
+                # the cold run filled the render cache; now one service changed
+                "warm": run("warm", env, tree=changed, cache=renders, jobs=args.jobs),
+                "diff": run("diff", env, tree=tree, head=changed, cache=renders, jobs=args.jobs),
+                "full": run("full", env, tree=tree, cache=tmp / f"k-{round_}", jobs=args.jobs),
             }
             for name, figure in figures.items():
                 if name not in best or figure["wall"] < best[name]["wall"]:
                     best[name] = figure
-        floor, cold, warm, full = (best[k] for k in ("floor", "cold", "warm", "full"))
+        floor, cold, warm = (best[k] for k in ("floor", "cold", "warm"))
         print(
             f"example platform: {count} helm renders; jobs {args.jobs}; best of {args.repeat}; "
             f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n"
         )
         print(f"{'figure':<12} {'wall s':>7} {'cpu s':>7} {'py RSS MB':>9} {'helm RSS MB':>11}")
-        for name, figure in (
-            ("floor", floor),
-            ("cold", cold),
-            ("warm", warm),
-            ("+kingfisher", full),
-        ):
+        shown = (
+            ("floor", "floor"),
+            ("first run", "first"),
+            ("cold", "cold"),
+            ("warm", "warm"),
+            ("+kingfisher", "full"),
+            ("diff (PR)", "diff"),
+        )
+        for name, key in shown:
+            figure = best[key]
             print(
                 f"{name:<12} {figure['wall']:>7.2f} {figure['cpu']:>7.2f} "
                 f"{figure['rss_mb']:>9.0f} {figure['child_rss_mb']:>11.0f}"
@@ -192,7 +223,8 @@ def main() -> int:
         print(
             f"\ncold / floor = {cold_ratio:.2f} (target <= 1.5); "
             f"warm / cold = {warm_ratio:.2f} (target <= 0.20); "
-            f"error findings: cold {cold['errors']}, warm {warm['errors']}"
+            f"error findings: cold {cold['errors']}, warm {warm['errors']}; "
+            f"diff: {best['diff']['errors']} Application(s) changed"
         )
         return 0 if cold_ratio <= 1.5 and warm_ratio <= 0.2 else 1
 

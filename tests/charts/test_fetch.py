@@ -96,6 +96,8 @@ def test_a_chart_that_does_not_verify_is_refused_and_not_cached(tmp_path: Path) 
         fetch_charts([pin], cache, {pin.repo_url: url})
     assert not cache.path(pin).exists()
     assert not list(cache.root.glob(".fetch-*"))
+    # kept for review, outside what the cache serves
+    assert (cache.root / ".unverified" / pin.ref.archive_name).read_bytes() == bad.read_bytes()
 
 
 def test_a_corrupt_cached_archive_is_replaced(mirrors: list[str], tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from mgctl.charts.cache import ChartCache, ChartCacheError, check_archive
 from mgctl.tools import helm
 from mgctl.tools.command import CommandError
 
+UNVERIFIED = ".unverified"  # refused downloads, kept for review beside the cache
 # helm's errors when the repository host cannot be reached at all (no network, no DNS)
 UNREACHABLE = (
     "no such host",
@@ -78,7 +79,13 @@ def fetch_one(
         try:
             verified = check_archive(pulled, pin)
         except ChartCacheError as exc:
-            raise FetchError(f"downloaded from {url}: {exc}") from exc
+            kept = cache.root / UNVERIFIED / pulled.name
+            kept.parent.mkdir(exist_ok=True)
+            pulled.replace(kept)
+            raise FetchError(
+                f"downloaded from {url}: {exc}. The archive is kept for review as {kept} "
+                "(never used: the cache holds only verified archives)"
+            ) from exc
         pulled.replace(target)
     return Fetched(pin, target, "downloaded", verified.by)
 
