@@ -31,9 +31,17 @@ ENV = "MGCTL_RENDER_CACHE"
 MAX_BYTES = 512 * 1024 * 1024
 
 
+def _base() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "mgctl"
+
+
 def default_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mgctl" / "renders"
+    return _base() / "renders"
+
+
+def facts_root() -> Path:
+    """Facts derived from pinned chart archives (keyed by the archive's content digest)."""
+    return _base() / "chart-facts"
 
 
 class RenderCache:
@@ -42,6 +50,13 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_chart_facts(cls) -> RenderCache | None:
+        """Off when the render cache is off (`MGCTL_RENDER_CACHE=off`)."""
+        if os.environ.get(ENV, "").lower() in ("off", "0", "false", "no"):
+            return None
+        return cls(facts_root())
 
     @classmethod
     def from_environment(cls) -> RenderCache | None:

@@ -89,6 +89,7 @@ class RepoServer:
     cluster: ClusterInfo
     cache: RenderCache | None = None
     on_helm: Callable[[str], None] | None = None  # called with each helm run's label
+    facts: RenderCache | None = None  # what pinned chart archives hold (never changes)
 
     def render(self, app: Application, cluster: ClusterInfo | None = None) -> RenderedApp:
         """`cluster`: the API this render sees (default: the server's)."""

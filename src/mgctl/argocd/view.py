@@ -255,7 +255,10 @@ def _scan(
             key = f"capabilities|{tree_digest(directory)}"
         else:
             return None
-        cached = server.cache.get(key) if server.cache is not None else None
+        # a pinned archive's facts never change: kept with other chart-derived data, so a cold
+        # render cache does not pay for them again; a local chart's go with its renders
+        cache = server.facts if archive is not None else server.cache
+        cached = cache.get(key) if cache is not None else None
         if isinstance(cached, capabilities.ChartCapabilities):
             return cached
         if archive is not None:
@@ -263,8 +266,8 @@ def _scan(
         else:
             assert directory is not None
             scan = capabilities.of_directory(directory)
-        if server.cache is not None:
-            server.cache.put(key, scan)
+        if cache is not None:
+            cache.put(key, scan)
         return scan
     except (ChartCacheError, ChartArchiveError, OSError):
         return None  # the render reports it
@@ -302,7 +305,7 @@ def load_view(
         for source in root.spec.all_sources():
             if not source.chart and source.repo_url:
                 repos.add_git(source.repo_url, infra_dir)
-    server = RepoServer(repos, view.cluster, cache)
+    server = RepoServer(repos, view.cluster, cache, facts=RenderCache.for_chart_facts())
     builder = _Builder(view, server, jobs, on_app)
     for root in roots:
         builder.add(root, None)
