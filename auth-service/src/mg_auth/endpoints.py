@@ -17,7 +17,7 @@ from mg_auth.jwks import JwksManager
 from mg_auth.logs import EventLog
 from mg_auth.metrics import Metrics
 from mg_auth.rules import RequestTarget, RuleTable, authorize, needs_identity
-from mg_auth.verifier import Denial, TokenVerifier, UnknownKid, token_digest
+from mg_auth.verifier import Denial, NeedsRefresh, TokenVerifier, token_digest
 
 NO_STORE = ("Cache-Control", "no-store")
 # The only request headers /verify reads; the HTTP layer drops the rest unread.
@@ -91,6 +91,8 @@ class Endpoints:
             return Response(503, [NO_STORE, TEXT], b"shutting down\n")
         if self._jwks.usable():
             return Response(200, [NO_STORE, TEXT], b"ready\n")
+        # Unready pods get no traffic, so the probe itself may start the (rate-limited) fetch.
+        self._jwks.refresh_in_background()
         retry = str(self._jwks.retry_after_seconds())
         return Response(503, [NO_STORE, TEXT, ("Retry-After", retry)], b"no usable JWKS\n")
 
@@ -116,7 +118,7 @@ class Endpoints:
             token = bearer_token(authorization)
             try:
                 identity, hit = self._verifier.verify_now(token)
-            except UnknownKid:
+            except NeedsRefresh:  # an unknown kid, or no usable keys: one shared JWKS fetch
                 return self._verify_after_refresh(started, target, rule, token)
             return self._authorized(started, target, rule, identity, hit)
         except BadRequest as exc:

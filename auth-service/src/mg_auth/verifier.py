@@ -37,12 +37,20 @@ class Denial(Exception):
         self.reason = reason
 
 
-class UnknownKid(Exception):
-    """The token names a key we do not hold; the caller may refresh the JWKS and retry."""
+class NeedsRefresh(Exception):
+    """The keys at hand cannot decide; the caller may refresh the JWKS and retry once."""
+
+
+class UnknownKid(NeedsRefresh):
+    """The token names a key we do not hold."""
 
     def __init__(self, kid: str) -> None:
         super().__init__(kid)
         self.kid = kid
+
+
+class KeysUnavailable(NeedsRefresh):
+    """No usable key set (never fetched, or older than max_stale_seconds)."""
 
 
 def token_digest(token: str) -> bytes:
@@ -76,18 +84,21 @@ class TokenVerifier:
         self._decoder = jwt.PyJWT()
 
     async def verify_after_refresh(self, token: str) -> tuple[Identity, bool]:
-        """Called after `verify_now` raised UnknownKid: refresh (once per cooldown), retry."""
-        await self._jwks.refresh_for_unknown_kid()
+        """Called after `verify_now` raised NeedsRefresh: refresh (once per cooldown, one
+        fetch shared by all waiters), then decide with whatever keys we hold."""
+        await self._jwks.refresh_on_demand()
         try:
-            return self.verify_now(token)
+            return self.verify_now(token, refreshed=True)
         except UnknownKid:
             raise Denial(401, "unknown_kid") from None
 
-    def verify_now(self, token: str) -> tuple[Identity, bool]:
-        """Synchronous path: cache, then full verification. Raises Denial or UnknownKid."""
+    def verify_now(self, token: str, refreshed: bool = False) -> tuple[Identity, bool]:
+        """Synchronous path: cache, then full verification. Raises Denial or NeedsRefresh."""
         if len(token) > MAX_TOKEN_BYTES:
             raise Denial(401, "token_too_large")
         if not self._jwks.usable():
+            if not refreshed and self._jwks.may_refresh_now():
+                raise KeysUnavailable()
             raise Denial(503, "no_usable_keys")
         digest = token_digest(token)
         cached = self._cache.get(digest)
