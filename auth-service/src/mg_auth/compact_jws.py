@@ -1,8 +1,11 @@
 """Strict structural checks on a compact JWS, done before any cryptography.
 
-PyJWT is lenient where an attacker benefits (it accepts duplicate JSON keys, keeps the last
-one, and honours whatever `alg` the caller allows). These checks pin the token to the one
-shape Auth0 issues: three unpadded base64url segments, a JSON-object header with RS256 only.
+The token is pinned to the one shape Auth0 issues: three unpadded base64url segments, a
+JSON-object header with RS256 only, no key-carrying or `crit` parameters, and JSON objects
+without duplicate keys (a lenient decoder keeps the last duplicate, so `{"sub":"a","sub":"b"}`
+means different things to different parsers). The payload is decoded only after its
+signature verified (`decode_payload`), so unauthenticated JSON is never parsed beyond the
+small header, and a header seen before is not parsed again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{
 KID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 FORBIDDEN_HEADER_PARAMS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
 ALLOWED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+HEADER_CACHE_SIZE = 64  # distinct valid headers: one per signing key in practice
 
 
 class MalformedToken(ValueError):
@@ -32,10 +36,13 @@ class MalformedToken(ValueError):
 @dataclass(frozen=True, slots=True)
 class ParsedToken:
     kid: str
-    claims: dict[str, Any]
+    signing_input: bytes  # ASCII "header.payload", what the signature covers
+    signature: bytes
+    payload_b64: str
 
 
 def _b64url(segment: str, what: str) -> bytes:
+    # The alphabet was checked by COMPACT_JWS; a length of 4n+1 cannot be base64 at all.
     if len(segment) % 4 == 1:
         raise MalformedToken(f"{what}_not_base64url")
     try:
@@ -45,17 +52,21 @@ def _b64url(segment: str, what: str) -> bytes:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise MalformedToken("duplicate_json_key")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise MalformedToken("duplicate_json_key")
     return out
+
+
+def _no_constants(name: str) -> Any:
+    raise MalformedToken("non_finite_number")  # NaN / Infinity are not JSON (RFC 8259 §6)
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        value = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+        )
     except MalformedToken:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -65,13 +76,7 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def parse_compact_rs256(token: str) -> ParsedToken:
-    """Check shape and header; return the `kid` and the (unverified!) claims."""
-    if len(token) > MAX_TOKEN_BYTES:
-        raise MalformedToken("token_too_large")
-    if not COMPACT_JWS.fullmatch(token):
-        raise MalformedToken("not_compact_jws")
-    header_b64, payload_b64, signature_b64 = token.split(".")
+def _header_kid(header_b64: str) -> str:
     header = _json_object(_b64url(header_b64, "header"), "header")
     if header.get("alg") != "RS256":
         raise MalformedToken("alg_not_rs256")
@@ -83,6 +88,30 @@ def parse_compact_rs256(token: str) -> ParsedToken:
     kid = header.get("kid")
     if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
         raise MalformedToken("bad_kid")
-    _b64url(signature_b64, "signature")
-    claims = _json_object(_b64url(payload_b64, "payload"), "payload")
-    return ParsedToken(kid=kid, claims=claims)
+    return kid
+
+
+_header_kids: dict[str, str] = {}
+
+
+def parse_compact_rs256(token: str) -> ParsedToken:
+    """Check shape and header; return the `kid`, what is signed, and the signature."""
+    if len(token) > MAX_TOKEN_BYTES:
+        raise MalformedToken("token_too_large")
+    if not COMPACT_JWS.fullmatch(token):
+        raise MalformedToken("not_compact_jws")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    kid = _header_kids.get(header_b64)
+    if kid is None:
+        kid = _header_kid(header_b64)
+        if len(_header_kids) >= HEADER_CACHE_SIZE:
+            del _header_kids[next(iter(_header_kids))]
+        _header_kids[header_b64] = kid
+    signature = _b64url(signature_b64, "signature")
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return ParsedToken(kid, signing_input, signature, payload_b64)
+
+
+def decode_payload(parsed: ParsedToken) -> dict[str, Any]:
+    """The claims: call only once the signature over them has verified."""
+    return _json_object(_b64url(parsed.payload_b64, "payload"), "payload")
