@@ -62,11 +62,12 @@ def _no_constants(name: str) -> Any:
     raise MalformedToken("non_finite_number")  # NaN / Infinity are not JSON (RFC 8259 §6)
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(
-            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
-        )
+        value = _DECODER.decode(raw.decode("utf-8"))
     except MalformedToken:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):
