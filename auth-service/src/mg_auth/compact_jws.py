@@ -10,12 +10,11 @@ small header, and a header seen before is not parsed again.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
+import json.scanner
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 MAX_TOKEN_BYTES = 8192
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$")
@@ -33,20 +32,25 @@ class MalformedToken(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedToken:
+class ParsedToken(NamedTuple):
     kid: str
     signing_input: bytes  # ASCII "header.payload", what the signature covers
     signature: bytes
     payload_b64: str
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = ("", "", "==", "=")  # by len % 4; a length of 4n+1 cannot be base64 at all
+
+
 def _b64url(segment: str, what: str) -> bytes:
-    # The alphabet was checked by COMPACT_JWS; a length of 4n+1 cannot be base64 at all.
+    # The alphabet was checked by COMPACT_JWS, so the plain decoder (which would skip
+    # characters outside it) sees only base64url: translated to base64 and padded here.
     if len(segment) % 4 == 1:
         raise MalformedToken(f"{what}_not_base64url")
+    padded = segment + _PADDING[len(segment) % 4]
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return binascii.a2b_base64(padded.encode("ascii").translate(_URLSAFE))
     except (binascii.Error, ValueError):
         raise MalformedToken(f"{what}_not_base64url") from None
 
@@ -65,9 +69,20 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
+# What _DECODER.decode() calls, minus its whitespace regexes. Its context is the decoder
+# (json/decoder.py); typeshed's stub types the context as a scanner, hence the cast.
+_SCAN = json.scanner.make_scanner(cast(Any, _DECODER))
+
+
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = _DECODER.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        try:  # the common case, no whitespace around the value: skip decode()'s regexes
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = _DECODER.decode(text)  # whitespace around it, or an error to raise
     except MalformedToken:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -121,10 +121,11 @@ class Endpoints:
         started = time.perf_counter()
         target: RequestTarget | None = None
         rule: Rule | None = None
-        token: str | None = None
+        digest: bytes | None = None  # the token's SHA-256, once there is a token
         try:
             headers = request.headers
-            if query_has_token(request.target.partition("?")[2]):
+            own_target = request.target
+            if "?" in own_target and query_has_token(own_target.partition("?")[2]):
                 raise BadRequest("token_in_query")
             target = read_target(headers)
             authorization = single(headers, "authorization")  # several: 400, whatever the rule
@@ -136,32 +137,33 @@ class Endpoints:
             if authorization is None:
                 raise Denial(401, "missing_token")
             token = bearer_token(authorization)
+            digest = token_digest(token)
             try:
-                identity, hit = self._verifier.verify_now(token)
+                identity, hit = self._verifier.verify_now(token, digest)
             except NeedsRefresh:  # an unknown kid, or no usable keys: one shared JWKS fetch
-                return self._verify_after_refresh(started, target, rule, token)
+                return self._verify_after_refresh(started, target, rule, token, digest)
             return self._authorized(started, target, rule, identity, hit)
         except BadRequest as exc:
-            return self._decide(started, target, rule, 400, exc.reason, None, "none", token)
+            return self._decide(started, target, rule, 400, exc.reason, None, "none", digest)
         except Denial as exc:
             status, reason = exc.status, exc.reason
-            return self._decide(started, target, rule, status, reason, None, "none", token)
+            return self._decide(started, target, rule, status, reason, None, "none", digest)
         except Exception as exc:  # fail closed
             self._log.event("error", where="verify", error=type(exc).__name__)
-            return self._decide(started, target, rule, 500, "internal_error", None, "none", token)
+            return self._decide(started, target, rule, 500, "internal_error", None, "none", digest)
 
     async def _verify_after_refresh(
-        self, started: float, target: RequestTarget, rule: Rule, token: str
+        self, started: float, target: RequestTarget, rule: Rule, token: str, digest: bytes
     ) -> Response:
         try:
-            identity, hit = await self._verifier.verify_after_refresh(token)
+            identity, hit = await self._verifier.verify_after_refresh(token, digest)
             return self._authorized(started, target, rule, identity, hit)
         except Denial as exc:
             status, reason = exc.status, exc.reason
-            return self._decide(started, target, rule, status, reason, None, "miss", token)
+            return self._decide(started, target, rule, status, reason, None, "miss", digest)
         except Exception as exc:  # fail closed
             self._log.event("error", where="verify_after_refresh", error=type(exc).__name__)
-            return self._decide(started, target, rule, 500, "internal_error", None, "miss", token)
+            return self._decide(started, target, rule, 500, "internal_error", None, "miss", digest)
 
     def _authorized(
         self, started: float, target: RequestTarget, rule: Rule, identity: Identity, hit: bool
@@ -181,13 +183,13 @@ class Endpoints:
         reason: str,
         identity: Identity | None,
         cache: str,
-        token: str | None = None,
+        digest: bytes | None = None,
     ) -> Response:
         response = self._response(status, reason, identity)
         if identity is not None:
             fingerprint: str | None = identity.fingerprint
         else:
-            fingerprint = token_digest(token)[:6].hex() if token is not None else None
+            fingerprint = digest[:6].hex() if digest is not None else None
         seconds = time.perf_counter() - started
         rule_name = rule.name if rule is not None else "-"
         self._metrics.decision(status, reason, rule_name, cache, seconds)

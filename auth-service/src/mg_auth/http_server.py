@@ -51,6 +51,7 @@ REASONS = {
 }
 CR = 13
 LF = 10
+CRLF = "\r\n"
 LINE_ENDINGS = re.compile(rb"[\r\n]*")
 
 
@@ -85,12 +86,12 @@ class Response:
         return wire
 
     def _encode(self, close: bool) -> bytes:
-        lines = [f"HTTP/1.1 {self.status} {REASONS.get(self.status, 'Unknown')}"]
-        lines.extend(f"{name}: {value}" for name, value in self.headers)
-        lines.append(f"Content-Length: {len(self.body)}")
-        if close:
-            lines.append("Connection: close")
-        return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + self.body
+        fields = "".join([f"{name}: {value}\r\n" for name, value in self.headers])
+        head = (
+            f"HTTP/1.1 {self.status} {REASONS.get(self.status, 'Unknown')}\r\n{fields}"
+            f"Content-Length: {len(self.body)}\r\n{'Connection: close' + CRLF if close else ''}\r\n"
+        )
+        return head.encode("latin-1") + self.body
 
 
 Handler = Callable[[Request], "Response | Awaitable[Response]"]
@@ -121,14 +122,42 @@ class _Reject(Exception):
         self.status = status
 
 
+# What on_header does with a header, by its name as sent (see Connections.header_action).
+DROP, KEEP, LENGTH, CODING = 0, 1, 2, 3
+HEADER_ACTIONS_MAX = 256
+
+
 class Connections:
     """The open connections of one listener and its shutdown phase (event-loop thread only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_headers: frozenset[bytes] | None = None) -> None:
         self.open: set[HttpProtocol] = set()
         self.draining = False  # a response that leaves nothing pending closes its connection
         self.finishing = False  # also: idle connections close at once
         self.all_closed = asyncio.Event()
+        self._keep_headers = keep_headers
+        # Header names as clients send them (Go canonicalizes: one spelling per name), so
+        # most requests classify each header with one dict lookup. Bounded: names past the
+        # limit are classified every time, never stored.
+        self._header_actions: dict[bytes, tuple[int, str]] = {}
+
+    def header_action(self, name: bytes) -> tuple[int, str]:
+        """(DROP | KEEP | LENGTH | CODING, lower-case name) for a header name as sent."""
+        action = self._header_actions.get(name)
+        if action is not None:
+            return action
+        lowered = name.lower()
+        if lowered == b"content-length":
+            action = (LENGTH, "content-length")
+        elif lowered == b"transfer-encoding":
+            action = (CODING, "transfer-encoding")
+        elif self._keep_headers is None or lowered in self._keep_headers:
+            action = (KEEP, lowered.decode("latin-1"))
+        else:
+            action = (DROP, "")  # never decoded, never stored: cookies and the like
+        if len(self._header_actions) < HEADER_ACTIONS_MAX:
+            self._header_actions[name] = action
+        return action
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -141,8 +170,9 @@ class HttpProtocol(asyncio.Protocol):
         connections: Connections | None = None,
     ) -> None:
         self._handler = handler
-        self._connections = connections or Connections()
-        self._keep_headers = keep_headers
+        self._connections = connections or Connections(keep_headers)
+        self._header_action = self._connections.header_action
+        self._max_header_count = limits.max_header_count
         self._limits = limits
         # A head no longer than every line limit cannot hold an over-long line.
         self._short_head = min(
@@ -315,34 +345,27 @@ class HttpProtocol(asyncio.Protocol):
         self._lines = lines
         return -1
 
-    # -- parser callbacks ---------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        self._url = b""
-        self._headers = {}
-        self._header_count = 0
-        self._content_length = 0
-
+    # -- parser callbacks (the per-message state starts empty and is reset on completion,
+    # which saves an on_message_begin call per request) ---------------------------------
     def on_url(self, url: bytes) -> None:
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
-        if self._header_count > self._limits.max_header_count:
+        if self._header_count > self._max_header_count:
             raise _Reject(431)
-        lowered = name.lower()
-        if lowered == b"content-length":
+        action, key = self._header_action(name)
+        if action == KEEP:
+            text = value.decode("latin-1")
+            existing = self._headers.get(key)
+            if existing is None:
+                self._headers[key] = [text]
+            else:
+                existing.append(text)
+        elif action == LENGTH:
             self._content_length = int(value)  # llhttp has checked it: digits, not repeated
-        elif lowered == b"transfer-encoding":
+        elif action == CODING:
             raise _Reject(411)  # bodies are framed by Content-Length only
-        if self._keep_headers is not None and lowered not in self._keep_headers:
-            return  # never decoded, never stored: cookies and the like stay out of memory
-        key = lowered.decode("latin-1")
-        text = value.decode("latin-1")
-        existing = self._headers.get(key)
-        if existing is None:
-            self._headers[key] = [text]
-        else:
-            existing.append(text)
 
     def on_headers_complete(self) -> None:
         if self._parser.should_upgrade():
@@ -361,6 +384,10 @@ class HttpProtocol(asyncio.Protocol):
             target=self._url.decode("latin-1"),
             headers=self._headers,
         )
+        self._url = b""
+        self._headers = {}
+        self._header_count = 0
+        self._content_length = 0
         keep_alive = bool(parser.should_keep_alive())
         if self._busy:
             self._queue.append((request, keep_alive))
@@ -536,7 +563,7 @@ async def serve(
     """Listen; `keep_headers` (lower-case names) limits which headers reach the handler."""
     loop = asyncio.get_running_loop()
     chosen = limits or Limits()
-    connections = Connections()
+    connections = Connections(keep_headers)
     server = await loop.create_server(
         lambda: HttpProtocol(handler, chosen, on_error, keep_headers, connections),
         host=host,

@@ -63,17 +63,19 @@ def token_digest(token: str) -> bytes:
 
 
 def _string_set(value: object) -> frozenset[str]:
-    if not isinstance(value, list):
+    if type(value) is not list or not value:
         return frozenset()
-    return frozenset(v for v in value if isinstance(v, str) and ROLE_PATTERN.fullmatch(v))
+    fullmatch = ROLE_PATTERN.fullmatch
+    return frozenset(v for v in value if type(v) is str and fullmatch(v))
 
 
 def _number(value: object) -> float | None:
     """A JSON number (not a bool, not huge or non-finite), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value) if not isinstance(value, int) or abs(value) < 2**63 else math.inf
-    return number if math.isfinite(number) else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) < value < 2**63:
+        return float(value)
+    return None
 
 
 class TokenVerifier:
@@ -95,17 +97,22 @@ class TokenVerifier:
             frozenset(config.allowed_client_ids) if config.allowed_client_ids is not None else None
         )
 
-    async def verify_after_refresh(self, token: str) -> tuple[Identity, bool]:
+    async def verify_after_refresh(
+        self, token: str, digest: bytes | None = None
+    ) -> tuple[Identity, bool]:
         """Called after `verify_now` raised NeedsRefresh: refresh (once per cooldown, one
         fetch shared by all waiters), then decide with whatever keys we hold."""
         await self._jwks.refresh_on_demand()
         try:
-            return self.verify_now(token, refreshed=True)
+            return self.verify_now(token, digest, refreshed=True)
         except UnknownKid:
             raise Denial(401, "unknown_kid") from None
 
-    def verify_now(self, token: str, refreshed: bool = False) -> tuple[Identity, bool]:
-        """Synchronous path: cache, then full verification. Raises Denial or NeedsRefresh."""
+    def verify_now(
+        self, token: str, digest: bytes | None = None, refreshed: bool = False
+    ) -> tuple[Identity, bool]:
+        """Synchronous path: cache, then full verification. Raises Denial or NeedsRefresh.
+        `digest` is `token_digest(token)` when the caller has it already."""
         if len(token) > MAX_TOKEN_BYTES:
             raise Denial(401, "token_too_large")
         jwks = self._jwks
@@ -113,7 +120,8 @@ class TokenVerifier:
             if not refreshed and jwks.may_refresh_now():
                 raise KeysUnavailable()
             raise Denial(503, "no_usable_keys")
-        digest = token_digest(token)
+        if digest is None:
+            digest = token_digest(token)
         cached = self._cache.get(digest)
         if cached is not None and jwks.has_kid(cached.kid):
             return cached, True
