@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from mg_auth.app import AuthService, Listen
 from mg_auth.config import Config, parse_config
-from mg_auth.logs import EventLog
+from mg_auth.logs import EventLog, format_decision
 
 ISSUER = "https://tenant.eu.auth0.com/"
 AUDIENCE = "https://api.example.com"
@@ -212,6 +212,9 @@ class ListLog(EventLog):
     def _emit(self, line: str) -> None:
         self.lines.append(line)
         self.events.append(json.loads(line))
+
+    def decision(self, *fields: Any) -> None:
+        self._emit(format_decision((time.time(), *fields)))  # the line the service prints
 
     def flush(self) -> None:
         pass
