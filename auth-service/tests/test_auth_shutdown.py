@@ -200,6 +200,8 @@ def test_sigterm_under_load_drops_nothing(
     tmp_path: Path, jwks: JwksServer, key: SigningKey, next_key: SigningKey
 ) -> None:
     tokens = [make_token(key, claims(sub=f"auth0|user-{i}")) for i in range(200)]
+    config = config_dict(jwks.url)
+    config["jwks"]["fetch_timeout_seconds"] = 5  # the 1.5 s fetch below, with room to spare
     result = LoadResult()
     stop = threading.Event()
     args = [
@@ -208,7 +210,7 @@ def test_sigterm_under_load_drops_nothing(
         "--shutdown-timeout",
         str(FINISH_TIMEOUT_SECONDS),
     ]
-    with service_process(tmp_path, config_dict(jwks.url), args) as svc:
+    with service_process(tmp_path, config, args) as svc:
         workers = [
             threading.Thread(target=load_worker, args=(svc.port, tokens, i, stop, result))
             for i in range(8)
@@ -245,7 +247,7 @@ def test_sigterm_under_load_drops_nothing(
     assert not set(result.unanswered) & set(decided)
     assert len(result.unanswered) <= len(workers)  # at most the one each had in flight at close
     assert set(result.answered.values()) == {200}
-    assert len(result.answered) > 1000, "too little load to mean anything"
+    assert len(result.answered) >= 300, "too little load to mean anything"
     # Served throughout the drain; refused only once it ended.
     assert any(at > finishing["ts"] - DRAIN_SECONDS * 0.9 for at in result.answered_at.values())
     assert result.refused_at and min(result.refused_at) >= finishing["ts"] - 0.05
