@@ -7,24 +7,32 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http.client
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import uvloop
+import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from mg_auth.app import AuthService, Listen
 from mg_auth.config import Config, parse_config
-from mg_auth.logs import EventLog
+from mg_auth.logs import EventLog, format_decision
 
 ISSUER = "https://tenant.eu.auth0.com/"
 AUDIENCE = "https://api.example.com"
@@ -156,7 +164,8 @@ class JwksServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(raw[2])))
                     self.end_headers()
-                    self.wfile.write(raw[2])
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(raw[2])  # the service may stop reading at its cap
                     return
                 if down:
                     self.send_response(503)
@@ -203,6 +212,9 @@ class ListLog(EventLog):
     def _emit(self, line: str) -> None:
         self.lines.append(line)
         self.events.append(json.loads(line))
+
+    def decision(self, *fields: Any) -> None:
+        self._emit(format_decision((time.time(), *fields)))  # the line the service prints
 
     def flush(self) -> None:
         pass
@@ -271,9 +283,24 @@ class RunningService:
         raise AssertionError("service did not become ready")
 
 
+class FakeClock:
+    """A monotonic clock the test can move forward (the JWKS staleness and cooldown clock)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 @contextmanager
 def running_service(
-    config: Config | dict[str, Any], ready: bool = True
+    config: Config | dict[str, Any],
+    ready: bool = True,
+    clock: FakeClock | None = None,
 ) -> Iterator[RunningService]:
     """The real AuthService on its own event loop thread, on OS-assigned loopback ports."""
     if isinstance(config, dict):
@@ -282,7 +309,7 @@ def running_service(
     loop = uvloop.new_event_loop()  # the loop `mg-auth serve` runs on
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    service = AuthService(config, log=log)
+    service = AuthService(config, log=log, clock=clock or time.monotonic)
 
     async def start() -> None:
         await service.start(Listen("127.0.0.1", 0, "127.0.0.1", 0))
@@ -343,3 +370,106 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    """`python -m mg_auth serve` as a child process (its own memory, its own signals); its
+    stdout (the JSON event log) goes to a file, which a pipe nobody reads would fill."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    metrics_port: int
+    log_path: Path
+
+    def events(self) -> list[dict[str, Any]]:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    def status_kib(self, field_name: str) -> int:
+        """A /proc/<pid>/status field in KiB, e.g. VmRSS or VmHWM."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"{field_name} not in /proc/{self.proc.pid}/status")
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+
+@contextmanager
+def service_process(
+    tmp: Path, config: dict[str, Any], extra_args: Sequence[str] = ()
+) -> Iterator[ServiceProcess]:
+    config_path = tmp / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    port, metrics_port = free_port(), free_port()
+    log_path = tmp / "mg-auth.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mg_auth", "serve", "--config", str(config_path),
+             "--host", "127.0.0.1", "--port", str(port),
+             "--metrics-host", "127.0.0.1", "--metrics-port", str(metrics_port), *extra_args],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    running = ServiceProcess(proc, port, metrics_port, log_path)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait(10)
+                raise AssertionError(f"mg-auth did not become ready:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def verify_request_bytes(token: str, uri: str = "/", close: bool = False) -> bytes:
+    """One raw /verify request as Traefik's ForwardAuth sends it."""
+    lines = [
+        "GET /verify HTTP/1.1",
+        "Host: auth",
+        "X-Forwarded-Method: GET",
+        "X-Forwarded-Host: app.example.com",
+        f"X-Forwarded-Uri: {uri}",
+        f"Authorization: Bearer {token}",
+    ]
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def read_response(sock: socket.socket, pending: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """One response head (these responses have no body but may declare one); returns
+    status, lower-cased headers and the bytes read past it. Raises ConnectionError on EOF."""
+    data = pending
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {len(data)} bytes of a response")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed inside a response body")
+        rest += chunk
+    return int(lines[0].split()[1]), headers, rest[length:]

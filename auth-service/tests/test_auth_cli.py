@@ -72,6 +72,8 @@ def test_serve_runs_until_sigterm(tmp_path: Path, jwks: JwksServer, key: Signing
     events = [json.loads(line) for line in stdout.decode().splitlines()]
     names = [e["event"] for e in events]
     assert names[0] == "started" and names[-1] == "stopped"
+    assert names.index("draining") < names.index("finishing") < names.index("stopped")
+    assert events[-1]["unanswered"] == 0
     assert "decision" in names[names.index("draining") :]  # served while draining
     assert "jwks_fetch" in names and "decision" in names
     assert token.split(".")[2][:16] not in stdout.decode()

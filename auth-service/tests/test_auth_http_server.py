@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from mg_auth.http_server import Limits, Request, Response, serve
+from mg_auth.http_server import Limits, Listener, Request, Response, serve
 from mg_auth_testkit import (
     JwksServer,
     RunningService,
@@ -124,15 +123,15 @@ def test_exception_in_handler_is_500_not_2xx(svc: RunningService) -> None:
     def broken(request: Request) -> Response:
         raise ValueError(request.target)
 
-    async def start() -> asyncio.Server:
+    async def start() -> Listener:
         return await serve(broken, "127.0.0.1", 0, lambda exc: None)
 
     server = svc.call(start())
     try:
-        port = server.sockets[0].getsockname()[1]
+        port = server.port
         assert svc.get("/verify", port=port)[0] == 500
     finally:
-        server.close()
+        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_metrics_port_exposes_decisions_and_latency(svc: RunningService, key: SigningKey) -> None:
@@ -159,12 +158,12 @@ def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService
 
     limits = Limits(request_timeout_seconds=0.4, keepalive_timeout_seconds=0.6)
 
-    async def start() -> asyncio.Server:
+    async def start() -> Listener:
         return await serve(ok, "127.0.0.1", 0, lambda exc: None, limits)
 
     server = svc.call(start())
     try:
-        port = server.sockets[0].getsockname()[1]
+        port = server.port
         with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
             slow.sendall(b"GET /verify HTTP/1.1\r\nHost: a\r\n")  # never finishes the headers
             started = time.monotonic()
@@ -177,19 +176,19 @@ def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService
             assert idle.recv(1024) == b""  # closed by the server after the keep-alive timeout
             assert 0.5 < time.monotonic() - started < 2.5
     finally:
-        server.close()
+        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
     def ok(request: Request) -> Response:
         return Response(200)
 
-    async def start() -> asyncio.Server:
+    async def start() -> Listener:
         return await serve(ok, "127.0.0.1", 0, lambda exc: None, Limits(max_connections=2))
 
     server = svc.call(start())
     try:
-        port = server.sockets[0].getsockname()[1]
+        port = server.port
         request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
         first = socket.create_connection(("127.0.0.1", port), timeout=5)
         second = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -216,7 +215,7 @@ def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
             time.sleep(0.05)
         second.close()
     finally:
-        server.close()
+        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_deep_pipeline_behind_a_slow_request_is_fully_answered_in_order(
@@ -233,3 +232,105 @@ def test_deep_pipeline_behind_a_slow_request_is_fully_answered_in_order(
         assert data.count(b"HTTP/1.1 200 ") == 81
         paths = [e["path"] for e in svc.log.events if e["event"] == "decision"]
         assert paths == ["/slow"] + [f"/health/{i}" for i in range(80)]
+
+
+# -- limits enforced while a head is still arriving ---------------------------------------
+def answer_to_unfinished_head(port: int, payload: bytes) -> bytes:
+    """Send part of a head that never ends and return what the server answers (then EOF)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(payload)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        return data
+
+
+def test_request_line_over_the_limit_is_414_before_it_ends(svc: RunningService) -> None:
+    answer = answer_to_unfinished_head(svc.port, b"GET /verify?" + b"a" * 9000)
+    assert answer.startswith(b"HTTP/1.1 414 ") and b"Connection: close" in answer
+
+
+def test_header_line_over_the_limit_is_431_before_it_ends(svc: RunningService) -> None:
+    head = b"GET /verify HTTP/1.1\r\nHost: a\r\nX-Filler: " + b"a" * 17000
+    assert answer_to_unfinished_head(svc.port, head).startswith(b"HTTP/1.1 431 ")
+
+
+def test_head_over_the_limit_is_431_before_it_ends(svc: RunningService) -> None:
+    lines = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"v" * 700) for i in range(50))
+    assert len(lines) > 32768  # 50 lines: under the count limit, over the byte limit
+    head = b"GET /verify HTTP/1.1\r\nHost: a\r\n" + lines
+    assert answer_to_unfinished_head(svc.port, head).startswith(b"HTTP/1.1 431 ")
+
+
+def test_too_many_header_lines_is_431_before_the_head_ends(svc: RunningService) -> None:
+    lines = b"".join(b"X-%d: v\r\n" % i for i in range(70))
+    head = b"GET /verify HTTP/1.1\r\nHost: a\r\n" + lines
+    assert answer_to_unfinished_head(svc.port, head).startswith(b"HTTP/1.1 431 ")
+
+
+def test_long_authorization_line_is_still_read(svc: RunningService, key: SigningKey) -> None:
+    """A 12 KiB field line is within limits: the verifier, not the HTTP layer, refuses it."""
+    token = make_token(key) + "A" * 11000
+    code, _, _ = svc.verify(token)
+    assert code == 401
+    assert svc.log.events[-1]["reason"] == "token_too_large"
+
+
+def test_head_arriving_in_small_pieces_is_parsed(svc: RunningService, key: SigningKey) -> None:
+    payload = verify_request(make_token(key), "/x") + verify_request(None, "/y", close=True)
+    with socket.create_connection(("127.0.0.1", svc.port), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(0, len(payload), 7):
+            sock.sendall(payload[i : i + 7])
+            time.sleep(0.0005)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert [int(part[:3]) for part in data.split(b"HTTP/1.1 ")[1:]] == [200, 401]
+
+
+def test_transfer_encoding_is_411(svc: RunningService) -> None:
+    head = b"POST /verify HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert raw_exchange(svc.port, head, 1).startswith(b"HTTP/1.1 411 ")
+
+
+def test_declared_body_over_limit_is_413_before_it_arrives(svc: RunningService) -> None:
+    head = b"POST /verify HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n"
+    assert answer_to_unfinished_head(svc.port, head).startswith(b"HTTP/1.1 413 ")
+
+
+def test_body_is_framed_and_the_next_request_follows(svc: RunningService) -> None:
+    payload = (
+        b"POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 21\r\n\r\n"
+        b"GET /healthz HTTP/1.1"  # body bytes that look like a request line
+        b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    data = raw_exchange(svc.port, payload, 2)
+    assert [int(part[:3]) for part in data.split(b"HTTP/1.1 ")[1:]] == [405, 200]
+
+
+def test_upgrade_request_is_400(svc: RunningService) -> None:
+    head = b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    data = raw_exchange(svc.port, head, 1)
+    assert data.startswith(b"HTTP/1.1 400 ") and data.count(b"HTTP/1.1 ") == 1
+
+
+def test_stray_line_ends_between_requests_are_not_a_request(svc: RunningService) -> None:
+    def ok(request: Request) -> Response:
+        return Response(200)
+
+    limits = Limits(request_timeout_seconds=0.4, keepalive_timeout_seconds=5)
+
+    async def start() -> Listener:
+        return await serve(ok, "127.0.0.1", 0, lambda exc: None, limits)
+
+    server = svc.call(start())
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n")  # CRLF before and after
+            assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
+            time.sleep(1.0)  # past the request timeout: the CRLF did not start a request
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
+    finally:
+        svc.loop.call_soon_threadsafe(server.close)

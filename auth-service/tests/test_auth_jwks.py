@@ -15,6 +15,7 @@ import pytest
 from mg_auth.config import JwksSettings
 from mg_auth.jwks import JwksError, JwksManager, parse_jwks
 from mg_auth_testkit import (
+    FakeClock,
     JwksServer,
     RunningService,
     SigningKey,
@@ -198,11 +199,11 @@ def test_keys_become_unusable_after_max_stale(jwks: JwksServer) -> None:
             assert not manager.usable()
             # The on-demand refresh honours its cooldown on the injected clock.
             before = jwks.fetches
-            await manager.refresh_for_unknown_kid()
-            await manager.refresh_for_unknown_kid()
+            await manager.refresh_on_demand()
+            await manager.refresh_on_demand()
             assert jwks.fetches == before + 1
             now[0] += 6
-            await manager.refresh_for_unknown_kid()
+            await manager.refresh_on_demand()
             assert jwks.fetches == before + 2
         finally:
             await manager.stop()
@@ -243,3 +244,64 @@ def test_refresh_schedule_jitter_and_backoff(jwks: JwksServer) -> None:
     assert 0.5 <= delays[3] <= 1 and 1 <= delays[4] <= 2 and 2 <= delays[5] <= 4, delays
     assert 2 <= delays[6] <= 4, delays
     assert len({round(d, 6) for d in delays[:3]}) == 3  # jittered, not a fixed period
+
+
+def stale_config(jwks_url: str, cooldown: float) -> dict[str, Any]:
+    """Keys go stale after 60 s (on the fake clock); the background loop stays out of the way
+    (it fetched once at start and next runs in 10 min, or after a 60 s backoff), so every
+    fetch in these tests is one a request asked for."""
+    return config_dict(
+        jwks_url,
+        jwks={"refresh_interval_seconds": 600, "max_stale_seconds": 60,
+              "unknown_kid_cooldown_seconds": cooldown, "initial_backoff_seconds": 60,
+              "max_backoff_seconds": 600, "fetch_timeout_seconds": 2},
+    )  # fmt: skip
+
+
+def test_stale_keys_recover_within_one_cooldown_without_amplifying(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    clock = FakeClock()
+    with running_service(stale_config(jwks.url, cooldown=5), clock=clock) as svc:
+        token = make_token(key)
+        assert svc.verify(token)[0] == 200 and jwks.fetches == 1
+        jwks.down = True
+        jwks.delay_seconds = 0.3  # the fetch stays in flight while the others arrive
+        clock.advance(61)  # the last good keys are now past max_stale_seconds
+        with ThreadPoolExecutor(max_workers=25) as pool:
+            results = list(pool.map(lambda i: svc.verify(token, uri=f"/{i}")[0], range(50)))
+        assert results == [503] * 50
+        assert jwks.fetches == 2  # fifty requests, one fetch: they all waited on it
+        # Within the cooldown: answered at once, no fetch, Retry-After = the cooldown left.
+        code, headers, body = svc.verify(token)
+        assert code == 503 and body == b"" and not any(h.startswith("x-user-") for h in headers)
+        assert 1 <= int(headers["retry-after"]) <= 5
+        jwks.down = False  # the JWKS is back ...
+        jwks.delay_seconds = 0
+        assert [svc.verify(token)[0] for _ in range(20)] == [503] * 20
+        assert jwks.fetches == 2  # ... but nobody may ask before the cooldown has passed
+        clock.advance(5)  # one cooldown after the last attempt
+        code, headers, _ = svc.verify(token)
+        assert code == 200 and headers["x-user-id"] == "auth0|user-1"
+        assert jwks.fetches == 3  # that request fetched; recovery took one cooldown
+        assert svc.get("/readyz")[0] == 200
+        reasons = [e["reason"] for e in svc.log.events if e["event"] == "decision"]
+        assert reasons.count("no_usable_keys") == 71
+
+
+def test_readiness_probe_alone_recovers_stale_keys(jwks: JwksServer, key: SigningKey) -> None:
+    """An unready pod receives no /verify traffic, so the probe must be able to ask."""
+    clock = FakeClock()
+    with running_service(stale_config(jwks.url, cooldown=5), clock=clock) as svc:
+        jwks.down = True
+        clock.advance(61)
+        code, headers, _ = svc.get("/readyz")
+        assert code == 503 and "retry-after" in headers
+        wait_for_fetch_result(svc, lambda results: "http_status" in results)
+        assert svc.get("/readyz")[0] == 503 and jwks.fetches == 2  # within the cooldown
+        jwks.down = False
+        clock.advance(5)
+        assert svc.get("/readyz")[0] == 503  # answers at once, starts the fetch
+        svc.wait_ready()
+        assert jwks.fetches == 3
+        assert svc.verify(make_token(key))[0] == 200

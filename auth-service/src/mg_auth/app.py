@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mg_auth.cache import NegativeCache, TokenCache
 from mg_auth.config import Config
 from mg_auth.endpoints import VERIFY_HEADERS, Endpoints
-from mg_auth.http_server import serve
+from mg_auth.http_server import Listener, serve
 from mg_auth.jwks import JwksManager
 from mg_auth.logs import EventLog
 from mg_auth.metrics import Metrics
@@ -25,12 +27,22 @@ class Listen:
     metrics_host: str = "0.0.0.0"
     metrics_port: int = 9100
     # After SIGTERM: answer /readyz 503 but keep serving for this long, so Kubernetes takes
-    # the pod out of the Service before its connections close (no 500s during rollouts).
+    # the pod out of the Service (and kube-proxy stops sending it new connections) first;
+    # meanwhile every response that leaves its connection idle closes it, so clients re-dial.
     shutdown_delay_seconds: float = 3.0
+    # Then: stop accepting, close idle connections, answer every request already read, and
+    # abort whatever is still open after this long. delay + timeout must stay below the
+    # pod's terminationGracePeriodSeconds (see docs/auth-service.md, "Shutdown").
+    shutdown_timeout_seconds: float = 10.0
 
 
 class AuthService:
-    def __init__(self, config: Config, log: EventLog | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        log: EventLog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.log = log or EventLog()
         self.metrics = Metrics()
@@ -40,11 +52,15 @@ class AuthService:
         )
         self.metrics.track_sizes(self.cache.__len__, self.negative.__len__)
         self.jwks = JwksManager(
-            config.effective_jwks_url, config.jwks, self, on_keys_removed=self._keys_removed
+            config.effective_jwks_url,
+            config.jwks,
+            self,
+            on_keys_removed=self._keys_removed,
+            clock=clock,
         )
         self.verifier = TokenVerifier(config, self.jwks, self.cache, self.negative)
         self.endpoints = Endpoints(config, self.verifier, self.jwks, self.metrics, self.log)
-        self._servers: list[asyncio.Server] = []
+        self._listeners: list[Listener] = []
         self.bound: dict[str, int] = {}
 
     # JwksObserver
@@ -65,27 +81,36 @@ class AuthService:
             self.endpoints.main, listen.host, listen.port, self._error,
             keep_headers=VERIFY_HEADERS,
         )  # fmt: skip
-        self._servers.append(main)
+        self._listeners.append(main)
         metrics = await serve(
             self.endpoints.metrics_port, listen.metrics_host, listen.metrics_port, self._error
         )
-        self._servers.append(metrics)
-        self.bound = {
-            "port": main.sockets[0].getsockname()[1],
-            "metrics_port": metrics.sockets[0].getsockname()[1],
-        }
+        self._listeners.append(metrics)
+        self.bound = {"port": main.port, "metrics_port": metrics.port}
         await self.jwks.start()
         self.log.event("started", jwks_url=self.config.effective_jwks_url, **self.bound)
 
-    async def stop(self) -> None:
-        for server in self._servers:
-            server.close()
-        for server in self._servers:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 5)
+    def drain(self, seconds: float) -> None:
+        """Readiness turns 503; connections close after their next response."""
+        self.endpoints.draining = True
+        for listener in self._listeners:
+            listener.drain()
+        self.log.event("draining", seconds=seconds)
+
+    async def stop(self, timeout_seconds: float = 10.0) -> int:
+        """Stop accepting, finish the requests already read (at most `timeout_seconds`),
+        then stop the JWKS refresh. Returns how many read requests went unanswered."""
+        self.endpoints.draining = True
+        open_connections = sum(len(lst.connections.open) for lst in self._listeners)
+        self.log.event("finishing", connections=open_connections, timeout=timeout_seconds)
+        results = await asyncio.gather(
+            *(listener.shutdown(timeout_seconds) for listener in self._listeners)
+        )
         await self.jwks.stop()
-        self.log.event("stopped")
+        unanswered = sum(results)
+        self.log.event("stopped", unanswered=unanswered)
         self.log.flush()
+        return unanswered
 
 
 async def run_until_signalled(config: Config, listen: Listen) -> None:
@@ -95,13 +120,17 @@ async def run_until_signalled(config: Config, listen: Listen) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await service.start(listen)
+    # Everything allocated so far lives as long as the process: keep it out of the cyclic
+    # collector's full passes (tens of thousands of objects: a few ms of pause each).
+    gc.freeze()
     try:
         await stop.wait()
-        service.endpoints.draining = True
-        service.log.event("draining", seconds=listen.shutdown_delay_seconds)
-        await asyncio.sleep(listen.shutdown_delay_seconds)
+        service.drain(listen.shutdown_delay_seconds)
+        stop.clear()  # a second signal ends the drain early
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), listen.shutdown_delay_seconds)
     finally:
-        await service.stop()
+        await service.stop(listen.shutdown_timeout_seconds)
 
 
 def run(config: Config, listen: Listen) -> None:

@@ -1,24 +1,27 @@
 """Strict structural checks on a compact JWS, done before any cryptography.
 
-PyJWT is lenient where an attacker benefits (it accepts duplicate JSON keys, keeps the last
-one, and honours whatever `alg` the caller allows). These checks pin the token to the one
-shape Auth0 issues: three unpadded base64url segments, a JSON-object header with RS256 only.
+The token is pinned to the one shape Auth0 issues: three unpadded base64url segments, a
+JSON-object header with RS256 only, no key-carrying or `crit` parameters, and JSON objects
+without duplicate keys (a lenient decoder keeps the last duplicate, so `{"sub":"a","sub":"b"}`
+means different things to different parsers). The payload is decoded only after its
+signature verified (`decode_payload`), so unauthenticated JSON is never parsed beyond the
+small header, and a header seen before is not parsed again.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
+import json.scanner
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 MAX_TOKEN_BYTES = 8192
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$")
 KID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 FORBIDDEN_HEADER_PARAMS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
 ALLOWED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+HEADER_CACHE_SIZE = 64  # distinct valid headers: one per signing key in practice
 
 
 class MalformedToken(ValueError):
@@ -29,33 +32,57 @@ class MalformedToken(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedToken:
+class ParsedToken(NamedTuple):
     kid: str
-    claims: dict[str, Any]
+    signing_input: bytes  # ASCII "header.payload", what the signature covers
+    signature: bytes
+    payload_b64: str
+
+
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = ("", "", "==", "=")  # by len % 4; a length of 4n+1 cannot be base64 at all
 
 
 def _b64url(segment: str, what: str) -> bytes:
+    # The alphabet was checked by COMPACT_JWS, so the plain decoder (which would skip
+    # characters outside it) sees only base64url: translated to base64 and padded here.
     if len(segment) % 4 == 1:
         raise MalformedToken(f"{what}_not_base64url")
+    padded = segment + _PADDING[len(segment) % 4]
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return binascii.a2b_base64(padded.encode("ascii").translate(_URLSAFE))
     except (binascii.Error, ValueError):
         raise MalformedToken(f"{what}_not_base64url") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise MalformedToken("duplicate_json_key")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise MalformedToken("duplicate_json_key")
     return out
+
+
+def _no_constants(name: str) -> Any:
+    raise MalformedToken("non_finite_number")  # NaN / Infinity are not JSON (RFC 8259 §6)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
+# What _DECODER.decode() calls, minus its whitespace regexes. Its context is the decoder
+# (json/decoder.py); typeshed's stub types the context as a scanner, hence the cast.
+_SCAN = json.scanner.make_scanner(cast(Any, _DECODER))
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        text = raw.decode("utf-8")
+        try:  # the common case, no whitespace around the value: skip decode()'s regexes
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = _DECODER.decode(text)  # whitespace around it, or an error to raise
     except MalformedToken:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -65,13 +92,7 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def parse_compact_rs256(token: str) -> ParsedToken:
-    """Check shape and header; return the `kid` and the (unverified!) claims."""
-    if len(token) > MAX_TOKEN_BYTES:
-        raise MalformedToken("token_too_large")
-    if not COMPACT_JWS.fullmatch(token):
-        raise MalformedToken("not_compact_jws")
-    header_b64, payload_b64, signature_b64 = token.split(".")
+def _header_kid(header_b64: str) -> str:
     header = _json_object(_b64url(header_b64, "header"), "header")
     if header.get("alg") != "RS256":
         raise MalformedToken("alg_not_rs256")
@@ -83,6 +104,30 @@ def parse_compact_rs256(token: str) -> ParsedToken:
     kid = header.get("kid")
     if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
         raise MalformedToken("bad_kid")
-    _b64url(signature_b64, "signature")
-    claims = _json_object(_b64url(payload_b64, "payload"), "payload")
-    return ParsedToken(kid=kid, claims=claims)
+    return kid
+
+
+_header_kids: dict[str, str] = {}
+
+
+def parse_compact_rs256(token: str) -> ParsedToken:
+    """Check shape and header; return the `kid`, what is signed, and the signature."""
+    if len(token) > MAX_TOKEN_BYTES:
+        raise MalformedToken("token_too_large")
+    if not COMPACT_JWS.fullmatch(token):
+        raise MalformedToken("not_compact_jws")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    kid = _header_kids.get(header_b64)
+    if kid is None:
+        kid = _header_kid(header_b64)
+        if len(_header_kids) >= HEADER_CACHE_SIZE:
+            del _header_kids[next(iter(_header_kids))]
+        _header_kids[header_b64] = kid
+    signature = _b64url(signature_b64, "signature")
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return ParsedToken(kid, signing_input, signature, payload_b64)
+
+
+def decode_payload(parsed: ParsedToken) -> dict[str, Any]:
+    """The claims: call only once the signature over them has verified."""
+    return _json_object(_b64url(parsed.payload_b64, "payload"), "payload")

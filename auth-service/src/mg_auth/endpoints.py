@@ -17,7 +17,7 @@ from mg_auth.jwks import JwksManager
 from mg_auth.logs import EventLog
 from mg_auth.metrics import Metrics
 from mg_auth.rules import RequestTarget, RuleTable, authorize, needs_identity
-from mg_auth.verifier import Denial, TokenVerifier, UnknownKid, token_digest
+from mg_auth.verifier import Denial, NeedsRefresh, TokenVerifier, token_digest
 
 NO_STORE = ("Cache-Control", "no-store")
 # The only request headers /verify reads; the HTTP layer drops the rest unread.
@@ -26,6 +26,17 @@ VERIFY_HEADERS = frozenset(
      b"access-control-request-method"}
 )  # fmt: skip
 TEXT = ("Content-Type", "text/plain; charset=utf-8")
+# Responses that never vary are built (and, on first use, encoded) once.
+NOT_ALLOWED = Response(405, [NO_STORE, ("Allow", "GET, HEAD")])
+NOT_FOUND = Response(404, [NO_STORE])
+HEALTHY = Response(200, [NO_STORE, TEXT], b"ok\n")
+READY = Response(200, [NO_STORE, TEXT], b"ready\n")
+SHUTTING_DOWN = Response(503, [NO_STORE, TEXT], b"shutting down\n")
+ALLOWED_ANONYMOUS = Response(200, [NO_STORE])
+PLAIN_DENIALS = {status: Response(status, [NO_STORE]) for status in (400, 403, 500)}
+# 200 responses per identity (their headers are all the response holds): a cache hit then
+# costs no header building or encoding. Bounded; cleared when full.
+IDENTITY_RESPONSES_MAX = 4096
 
 
 def bearer_token(authorization: str) -> str:
@@ -53,8 +64,17 @@ class Endpoints:
         self._rules = RuleTable(config.rules)
         self._metrics = metrics
         self._log = log
-        self._challenge = f'Bearer realm="{config.realm}"'
-        self._invalid_challenge = f'Bearer realm="{config.realm}", error="invalid_token"'
+        self._missing_token = Response(
+            401, [NO_STORE, ("WWW-Authenticate", f'Bearer realm="{config.realm}"')]
+        )
+        self._invalid_token = Response(
+            401,
+            [
+                NO_STORE,
+                ("WWW-Authenticate", f'Bearer realm="{config.realm}", error="invalid_token"'),
+            ],
+        )
+        self._identity_responses: dict[tuple[str, str | None, str], Response] = {}
         self.draining = False
 
     # -- routing ------------------------------------------------------------------------
@@ -63,17 +83,17 @@ class Endpoints:
         if path == "/verify":
             return self.verify(request)
         if request.method not in ("GET", "HEAD"):
-            return Response(405, [NO_STORE, ("Allow", "GET, HEAD")])
+            return NOT_ALLOWED
         if path == "/healthz":
-            return Response(200, [NO_STORE, TEXT], b"ok\n")
+            return HEALTHY
         if path == "/readyz":
             return self.readyz()
-        return Response(404, [NO_STORE])
+        return NOT_FOUND
 
     def metrics_port(self, request: Request) -> Response | Awaitable[Response]:
         path = request.target.partition("?")[0]
         if request.method not in ("GET", "HEAD"):
-            return Response(405, [NO_STORE, ("Allow", "GET, HEAD")])
+            return NOT_ALLOWED
         if path == "/metrics":
             return Response(
                 200,
@@ -81,16 +101,18 @@ class Endpoints:
                 self._metrics.render(),
             )
         if path == "/healthz":
-            return Response(200, [NO_STORE, TEXT], b"ok\n")
+            return HEALTHY
         if path == "/readyz":
             return self.readyz()
-        return Response(404, [NO_STORE])
+        return NOT_FOUND
 
     def readyz(self) -> Response:
         if self.draining:
-            return Response(503, [NO_STORE, TEXT], b"shutting down\n")
+            return SHUTTING_DOWN
         if self._jwks.usable():
-            return Response(200, [NO_STORE, TEXT], b"ready\n")
+            return READY
+        # Unready pods get no traffic, so the probe itself may start the (rate-limited) fetch.
+        self._jwks.refresh_in_background()
         retry = str(self._jwks.retry_after_seconds())
         return Response(503, [NO_STORE, TEXT, ("Retry-After", retry)], b"no usable JWKS\n")
 
@@ -99,10 +121,11 @@ class Endpoints:
         started = time.perf_counter()
         target: RequestTarget | None = None
         rule: Rule | None = None
-        token: str | None = None
+        digest: bytes | None = None  # the token's SHA-256, once there is a token
         try:
             headers = request.headers
-            if query_has_token(request.target.partition("?")[2]):
+            own_target = request.target
+            if "?" in own_target and query_has_token(own_target.partition("?")[2]):
                 raise BadRequest("token_in_query")
             target = read_target(headers)
             authorization = single(headers, "authorization")  # several: 400, whatever the rule
@@ -114,32 +137,33 @@ class Endpoints:
             if authorization is None:
                 raise Denial(401, "missing_token")
             token = bearer_token(authorization)
+            digest = token_digest(token)
             try:
-                identity, hit = self._verifier.verify_now(token)
-            except UnknownKid:
-                return self._verify_after_refresh(started, target, rule, token)
+                identity, hit = self._verifier.verify_now(token, digest)
+            except NeedsRefresh:  # an unknown kid, or no usable keys: one shared JWKS fetch
+                return self._verify_after_refresh(started, target, rule, token, digest)
             return self._authorized(started, target, rule, identity, hit)
         except BadRequest as exc:
-            return self._decide(started, target, rule, 400, exc.reason, None, "none", token)
+            return self._decide(started, target, rule, 400, exc.reason, None, "none", digest)
         except Denial as exc:
             status, reason = exc.status, exc.reason
-            return self._decide(started, target, rule, status, reason, None, "none", token)
+            return self._decide(started, target, rule, status, reason, None, "none", digest)
         except Exception as exc:  # fail closed
             self._log.event("error", where="verify", error=type(exc).__name__)
-            return self._decide(started, target, rule, 500, "internal_error", None, "none", token)
+            return self._decide(started, target, rule, 500, "internal_error", None, "none", digest)
 
     async def _verify_after_refresh(
-        self, started: float, target: RequestTarget, rule: Rule, token: str
+        self, started: float, target: RequestTarget, rule: Rule, token: str, digest: bytes
     ) -> Response:
         try:
-            identity, hit = await self._verifier.verify_after_refresh(token)
+            identity, hit = await self._verifier.verify_after_refresh(token, digest)
             return self._authorized(started, target, rule, identity, hit)
         except Denial as exc:
             status, reason = exc.status, exc.reason
-            return self._decide(started, target, rule, status, reason, None, "miss", token)
+            return self._decide(started, target, rule, status, reason, None, "miss", digest)
         except Exception as exc:  # fail closed
             self._log.event("error", where="verify_after_refresh", error=type(exc).__name__)
-            return self._decide(started, target, rule, 500, "internal_error", None, "miss", token)
+            return self._decide(started, target, rule, 500, "internal_error", None, "miss", digest)
 
     def _authorized(
         self, started: float, target: RequestTarget, rule: Rule, identity: Identity, hit: bool
@@ -159,13 +183,13 @@ class Endpoints:
         reason: str,
         identity: Identity | None,
         cache: str,
-        token: str | None = None,
+        digest: bytes | None = None,
     ) -> Response:
         response = self._response(status, reason, identity)
         if identity is not None:
             fingerprint: str | None = identity.fingerprint
         else:
-            fingerprint = token_digest(token)[:6].hex() if token is not None else None
+            fingerprint = digest[:6].hex() if digest is not None else None
         seconds = time.perf_counter() - started
         rule_name = rule.name if rule is not None else "-"
         self._metrics.decision(status, reason, rule_name, cache, seconds)
@@ -185,17 +209,24 @@ class Endpoints:
 
     def _response(self, status: int, reason: str, identity: Identity | None) -> Response:
         if status == 200:
-            headers = [NO_STORE]
-            if identity is not None:
-                headers.append(("X-User-Id", identity.sub))
-                if identity.email is not None:
-                    headers.append(("X-User-Email", identity.email))
-                headers.append(("X-User-Roles", identity.roles_header))
-            return Response(200, headers)
+            return ALLOWED_ANONYMOUS if identity is None else self._allowed(identity)
         if status == 401:
-            challenge = self._challenge if reason == "missing_token" else self._invalid_challenge
-            return Response(401, [NO_STORE, ("WWW-Authenticate", challenge)])
+            return self._missing_token if reason == "missing_token" else self._invalid_token
         if status == 503:
             retry = str(self._jwks.retry_after_seconds())
             return Response(503, [NO_STORE, ("Retry-After", retry)])
-        return Response(status, [NO_STORE])
+        return PLAIN_DENIALS.get(status) or Response(status, [NO_STORE])
+
+    def _allowed(self, identity: Identity) -> Response:
+        key = (identity.sub, identity.email, identity.roles_header)
+        response = self._identity_responses.get(key)
+        if response is None:
+            headers = [NO_STORE, ("X-User-Id", identity.sub)]
+            if identity.email is not None:
+                headers.append(("X-User-Email", identity.email))
+            headers.append(("X-User-Roles", identity.roles_header))
+            response = Response(200, headers)
+            if len(self._identity_responses) >= IDENTITY_RESPONSES_MAX:
+                self._identity_responses.clear()
+            self._identity_responses[key] = response
+        return response

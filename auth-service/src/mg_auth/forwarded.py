@@ -92,17 +92,30 @@ def normalize_host(value: str) -> str:
     return host
 
 
+_METHODS_SEEN: set[str] = set()  # upper-cased methods that passed METHOD_PATTERN (<= 26^16)
+METHODS_SEEN_MAX = 64
+
+
 def read_target(headers: Headers) -> RequestTarget:
-    method = single(headers, "x-forwarded-method")
-    host = single(headers, "x-forwarded-host")
-    uri = single(headers, "x-forwarded-uri")
-    if method is None or host is None or uri is None:
+    methods, hosts, uris = (
+        headers.get("x-forwarded-method"),
+        headers.get("x-forwarded-host"),
+        headers.get("x-forwarded-uri"),
+    )
+    if methods is None or hosts is None or uris is None:
         raise BadRequest("missing_forwarded_headers")
-    method = method.upper()
-    if not METHOD_PATTERN.fullmatch(method):
-        raise BadRequest("bad_method")
+    if len(methods) != 1 or len(hosts) != 1 or len(uris) != 1:
+        single(headers, "x-forwarded-method")  # raises, naming the repeated header
+        single(headers, "x-forwarded-host")
+        single(headers, "x-forwarded-uri")
+    method, host, uri = methods[0].upper(), hosts[0], uris[0]
+    if method not in _METHODS_SEEN:
+        if not METHOD_PATTERN.fullmatch(method):
+            raise BadRequest("bad_method")
+        if len(_METHODS_SEEN) < METHODS_SEEN_MAX:
+            _METHODS_SEEN.add(method)
     raw_path, _, query = uri.partition("?")
-    if query_has_token(query):
+    if query and query_has_token(query):
         raise BadRequest("token_in_query")
     preflight = method == "OPTIONS" and "access-control-request-method" in headers
     return RequestTarget(

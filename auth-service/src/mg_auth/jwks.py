@@ -1,8 +1,11 @@
 """The JWKS manager: fetches RSA signing keys without blocking the event loop.
 
-Fetches at start with backoff, refreshes periodically with jitter, refreshes on an unknown
-`kid` at most once per cooldown (one in-flight fetch shared by every waiter), and keeps the
-last good key set through outages until it is older than `max_stale_seconds`.
+Fetches at start with backoff, refreshes periodically with jitter, and keeps the last good key
+set through outages until it is older than `max_stale_seconds`. Requests may also cause a
+fetch — one naming an unknown `kid`, or any request (and readiness probe) while no usable key
+set is held — at most once per `unknown_kid_cooldown_seconds`, and never more than one fetch
+in flight: every request that needs it waits on the same one. So a flood costs the JWKS host
+one request per cooldown, and the service is back within one cooldown of the JWKS returning.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import binascii
 import contextlib
 import json
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -149,7 +153,23 @@ class JwksManager:
         keyset = self._keyset
         return keyset is not None and kid in keyset.keys
 
+    def fetching(self) -> bool:
+        inflight = self._inflight
+        return inflight is not None and not inflight.done()
+
+    def _cooldown_left(self) -> float:
+        elapsed = self._clock() - self._last_on_demand
+        return max(0.0, self._settings.unknown_kid_cooldown_seconds - elapsed)
+
+    def may_refresh_now(self) -> bool:
+        """Would a request's refresh fetch (or join a fetch) right now?"""
+        return self.fetching() or self._cooldown_left() == 0.0
+
     def retry_after_seconds(self) -> int:
+        """When a request may find usable keys again: the next on-demand fetch, at the latest."""
+        left = self._cooldown_left()
+        if left > 0:
+            return max(1, math.ceil(left))
         return max(1, int(self._settings.initial_backoff_seconds * 2))
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -188,24 +208,34 @@ class JwksManager:
             await self._sleep(delay)
 
     # -- fetching -----------------------------------------------------------------------
-    async def refresh_for_unknown_kid(self) -> None:
-        """Refresh because a token names a kid we lack; at most once per cooldown."""
+    async def refresh_on_demand(self) -> None:
+        """A request needs keys we lack (an unknown kid, or no usable set): join the fetch in
+        flight, or start one if the cooldown since the last on-demand fetch has passed."""
         inflight = self._inflight
         if inflight is not None and not inflight.done():
             await asyncio.shield(inflight)
             return
-        now = self._clock()
-        if now - self._last_on_demand < self._settings.unknown_kid_cooldown_seconds:
+        if self._cooldown_left() > 0:
             return
-        self._last_on_demand = now
+        self._last_on_demand = self._clock()
         await self.fetch_shared()
 
-    async def fetch_shared(self) -> bool:
+    def refresh_in_background(self) -> None:
+        """`refresh_on_demand` without waiting for the result (readiness probes)."""
+        if self.fetching() or self._cooldown_left() > 0:
+            return
+        self._last_on_demand = self._clock()
+        self._start_fetch()
+
+    def _start_fetch(self) -> asyncio.Task[bool]:
         inflight = self._inflight
         if inflight is None or inflight.done():
             inflight = asyncio.create_task(self._fetch_and_install(), name="jwks-fetch")
             self._inflight = inflight
-        return await asyncio.shield(inflight)
+        return inflight
+
+    async def fetch_shared(self) -> bool:
+        return await asyncio.shield(self._start_fetch())
 
     async def _fetch_and_install(self) -> bool:
         try:

@@ -2,7 +2,8 @@
 
 Counted in plain dicts on the event-loop thread and turned into metric families only when
 scraped (a custom collector): prometheus_client's locked counters would cost several times
-more per request than the cached decision itself.
+more per request than the cached decision itself. A decision is only appended to a list on
+the request path; the counts are updated from it in batches (and always before a scrape).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ LATENCY_BUCKETS = (
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 )  # fmt: skip
 CACHE_LABELS = ("hit", "miss", "none")
+PENDING_MAX = 512
 
 
 class Metrics:
@@ -33,6 +35,7 @@ class Metrics:
         self.jwks_fetches: dict[str, int] = {}
         self.jwks_last_success: float | None = None
         self.jwks_keys = 0
+        self._pending: list[tuple[int, str, str, str, float]] = []
         self._cache_len: Callable[[], int] = lambda: 0
         self._negative_len: Callable[[], int] = lambda: 0
         self.registry = CollectorRegistry(auto_describe=False)
@@ -43,14 +46,23 @@ class Metrics:
         self._negative_len = negative_len
 
     def decision(self, status: int, reason: str, rule: str, cache: str, seconds: float) -> None:
-        decisions = self.decisions
-        key = (status, reason)
-        decisions[key] = decisions.get(key, 0) + 1
-        per_rule = self.rule_decisions
-        rule_key = (rule, status)
-        per_rule[rule_key] = per_rule.get(rule_key, 0) + 1
-        self.latency_counts[cache][bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        self.latency_sums[cache] += seconds
+        pending = self._pending
+        pending.append((status, reason, rule, cache, seconds))
+        if len(pending) >= PENDING_MAX:
+            self.fold()
+
+    def fold(self) -> None:
+        """Count the pending decisions."""
+        decisions, per_rule = self.decisions, self.rule_decisions
+        counts, sums = self.latency_counts, self.latency_sums
+        for status, reason, rule, cache, seconds in self._pending:
+            key = (status, reason)
+            decisions[key] = decisions.get(key, 0) + 1
+            rule_key = (rule, status)
+            per_rule[rule_key] = per_rule.get(rule_key, 0) + 1
+            counts[cache][bisect_left(LATENCY_BUCKETS, seconds)] += 1
+            sums[cache] += seconds
+        self._pending.clear()
 
     def jwks_fetched(self, result: str, key_count: int, detail: str, now: float) -> None:
         self.jwks_fetches[result] = self.jwks_fetches.get(result, 0) + 1
@@ -60,6 +72,7 @@ class Metrics:
 
     # prometheus_client Collector protocol
     def collect(self) -> Iterator[Metric]:
+        self.fold()
         decisions = CounterMetricFamily(
             "mg_auth_decisions",
             "Verify decisions by status and reason",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mg_auth.cache import Identity
 from mg_auth.config import Rule
 
 
-@dataclass(frozen=True, slots=True)
-class RequestTarget:
+class RequestTarget(NamedTuple):
     """The client request Traefik asks about (from the X-Forwarded-* headers)."""
 
     method: str
