@@ -118,9 +118,16 @@ def developer_rbac() -> list[dict[str, Any]]:
                 "resources": ["pods/exec", "pods/portforward"],
                 "verbs": ["get", "create"],
             },
-            # Which secrets exist, without `get`. Note: a list response carries the data too;
-            # see docs/infrastructure.md (Security).
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]},
+            # Which Secrets exist and where their values come from, without the values: the
+            # ExternalSecrets name each Secret and its Doppler keys. No `secrets` rule at all:
+            # `list` (and `watch`) return every Secret's data, so the seed's "list without
+            # reading" cannot be had. Exceptions are namespace-scoped Roles
+            # (docs/infrastructure.md, Developer RBAC).
+            {
+                "apiGroups": ["external-secrets.io"],
+                "resources": ["externalsecrets"],
+                "verbs": read,
+            },
         ],
     }
     binding = {
