@@ -46,6 +46,10 @@ def test_recovery_cluster_validates_and_reads_the_rendered_catalog(
     _valid(cluster, registry)
     spec = cluster["spec"]
     assert cluster["metadata"]["name"] == "postgres-engine"
+    # committed as cluster.yaml afterwards: protected like the rendered Cluster
+    assert cluster["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false"
+    }
     recovery = spec["bootstrap"]["recovery"]
     assert recovery["recoveryTarget"] == {"targetTime": "2026-11-26T11:45:30.000000+00:00"}
     assert recovery["source"] == "origin"

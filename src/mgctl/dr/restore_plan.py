@@ -25,6 +25,9 @@ from mgctl.config.units import parse_duration
 from mgctl.dr import layout
 from mgctl.dr.drill import choose_database
 from mgctl.render.database_charts import (
+    KEPT_RESOURCES,
+    NEVER_DELETED,
+    SYNC_OPTIONS,
     archiver_plugin,
     cluster_spec,
     object_store,
@@ -134,6 +137,7 @@ def recovery_cluster(
                 "app.kubernetes.io/component": "database",
                 "app.kubernetes.io/managed-by": "mgctl",
             },
+            "annotations": {SYNC_OPTIONS: NEVER_DELETED},  # as the rendered Cluster
         },
         "spec": spec,
     }
@@ -438,11 +442,6 @@ def _source_store_step(
 def _retire_step(source_db: Database, bucket: str) -> Step:
     ns = layout.NAMESPACE
     name = source_db.name
-    kinds = (
-        "clusters.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,"
-        "objectstores.barmancloud.cnpg.io,externalsecrets.external-secrets.io,"
-        "podmonitors.monitoring.coreos.com,networkpolicies.networking.k8s.io"
-    )
     return Step(
         f"Retire the old cluster {name} (only after the checks above pass)",
         "Argo CD no longer manages it and never deletes it: its sync options say "
@@ -450,7 +449,7 @@ def _retire_step(source_db: Database, bucket: str) -> Step:
         "the bucket stays (nothing applies its retention any more: delete it by hand when "
         "no longer needed).",
         [
-            f"kubectl -n {ns} delete {kinds} -l app.kubernetes.io/name={name}",
+            f"kubectl -n {ns} delete {KEPT_RESOURCES} -l app.kubernetes.io/name={name}",
             f"# later, when its backups are no longer wanted: delete s3://{bucket}/{name}/",
         ],
         f'test -z "$(kubectl -n {ns} get pods,pvc -l cnpg.io/cluster={name} -o name)"',

@@ -287,8 +287,15 @@ def services_appset(platform: Platform) -> dict[str, Any]:
 
 
 def databases_appset(platform: Platform) -> dict[str, Any]:
+    """One Application per database directory. When a directory goes (a database removed or
+    renamed in platform.yaml) the controller deletes its Application; with
+    `preserveResourcesOnDeletion` the Applications it generates carry no
+    resources-finalizer (applicationset/utils/utils.go `RenderTemplateParams`; existing ones
+    lose it on the next reconcile, applicationset_controller.go `createOrUpdateInCluster`), so
+    that deletion never cascades to the Cluster and its volumes. The objects also carry
+    Prune=false,Delete=false themselves (render/database_charts.py)."""
     deploy = platform.git.deploy
-    return argo.git_directory_appset(
+    appset = argo.git_directory_appset(
         "databases",
         wave=APPSETS_WAVE,
         repo=deploy.url,
@@ -300,6 +307,8 @@ def databases_appset(platform: Platform) -> dict[str, Any]:
         pod_security="restricted",
         labels={**_part_of(platform), "mgctl.io/component": "database"},
     )
+    appset["spec"]["syncPolicy"] = {"preserveResourcesOnDeletion": True}
+    return appset
 
 
 def root_application(platform: Platform) -> dict[str, Any]:
