@@ -163,21 +163,21 @@ def registry_pull_secret(platform: Platform, namespace: str) -> dict[str, Any]:
     )
 
 
-def deploy_key_doppler_key(platform: Platform) -> str | None:
-    """The Doppler key holding Argo CD's deploy key, when the team keeps it there
-    (`git.deployKeyDopplerKey`); None: the bootstrap-created Secret is the only copy."""
-    key = platform.git.deploy_key_doppler_key
-    return str(key) if key else None
-
-
-def repository_credentials(platform: Platform, doppler_key: str) -> dict[str, Any]:
-    """Keeps the bootstrap-created repo-creds Secret's key in sync with Doppler (Merge: the
-    Secret must exist; Argo CD needs it before ESO runs)."""
-    secret = external_secret(
-        platform, platform.git.deploy_key_secret, ARGOCD_NAMESPACE, {"sshPrivateKey": doppler_key}
-    )
-    secret["spec"]["target"] = {"name": platform.git.deploy_key_secret, "creationPolicy": "Merge"}
-    return secret
+def repository_credentials(platform: Platform) -> list[dict[str, Any]]:
+    """For each repository whose deploy key the team keeps in Doppler
+    (`git.<repo>.deployKeyDopplerKey`): keep the bootstrap-created repository Secret's key in
+    sync with Doppler (Merge: the Secret must exist, Argo CD needs it before ESO runs). None
+    when bootstrap's Secrets are the only copies."""
+    secrets = []
+    for repo in (platform.git.deploy, platform.git.infrastructure):
+        if not repo.deploy_key_doppler_key:
+            continue
+        secret = external_secret(
+            platform, repo.secret, ARGOCD_NAMESPACE, {"sshPrivateKey": repo.deploy_key_doppler_key}
+        )
+        secret["spec"]["target"] = {"name": repo.secret, "creationPolicy": "Merge"}
+        secrets.append(secret)
+    return secrets
 
 
 def pull_secret_namespaces(platform: Platform) -> list[str]:
@@ -188,11 +188,11 @@ def pull_secret_namespaces(platform: Platform) -> list[str]:
 def build(platform: Platform) -> list[Component]:
     namespaces = [namespace_manifest(ns) for ns in platform_namespaces(platform)]
     secrets: dict[str, list[dict[str, Any]]] = {}
-    doppler_key = deploy_key_doppler_key(platform)
-    if doppler_key:
-        # Optional: a missing Doppler key would leave this ExternalSecret Degraded and stop the
-        # root Application's waves, so it is rendered only when the key is configured.
-        secrets["repository-credentials"] = [repository_credentials(platform, doppler_key)]
+    # Optional: a missing Doppler key would leave the ExternalSecret Degraded and stop the
+    # root Application's waves, so each is rendered only when its key is configured.
+    repository = repository_credentials(platform)
+    if repository:
+        secrets["repository-credentials"] = repository
     if platform.registry.pull_secret:
         secrets["registry-credentials"] = [
             registry_pull_secret(platform, ns) for ns in pull_secret_namespaces(platform)
