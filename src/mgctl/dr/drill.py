@@ -202,6 +202,13 @@ def run_drill(
         notes.append(user_note)
     workdir = Path(tempfile.mkdtemp(prefix="mgctl-drill-"))
     workdir.chmod(0o755)  # the PostgreSQL user must reach its data dirs inside
+    if not user.can_enter(workdir):
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise ValueError(  # a setup problem (exit 2), not a failed restore
+            f"user {user.name!r} cannot reach {workdir}: a directory above it is not "
+            f"searchable by other users. Fix: TMPDIR=/tmp (or another world-searchable "
+            "directory) for the drill"
+        )
     source: PostgresServer | None = None
     restored: PostgresServer | None = None
     own_seaweed = seaweedfs is None
@@ -211,7 +218,7 @@ def run_drill(
             progress(f"starting SeaweedFS (S3) in {workdir}")
             seaweed.start()
         seaweed.store().ensure_bucket(bucket)
-        interpreter = Interpreter.for_user(user, workdir)
+        interpreter = Interpreter.for_user(user, workdir, (wal_comp, data_comp))
         if interpreter.note:
             notes.append(interpreter.note)
         barman = BarmanCloud(
