@@ -364,3 +364,21 @@ def test_preflight_names_each_value_source_and_refuses_what_bootstrap_would(
     (partial,) = check_secret_inputs(secrets, SecretResolver(environ={}), {"repo-deploy"})
     assert partial.status == "ok" and "doppler" not in partial.detail
     assert "unused" not in check.detail + partial.detail
+
+
+def test_two_branches_of_one_repository_share_one_key(platform: Platform) -> None:
+    """One repository, one Argo CD repository Secret, one deploy key (write access: the
+    Image Updater pushes to the deploy branch); git access checks both branches."""
+    url = platform.git.deploy.url
+    infra = platform.git.infrastructure.model_copy(update={"url": url, "branch": "infra"})
+    shared = platform.model_copy(
+        update={"git": platform.git.model_copy(update={"infrastructure": infra})}
+    )
+    (target,) = targets(shared)
+    assert (target.secret, target.write, target.branches) == (
+        "repo-deploy",
+        True,
+        ("main", "infra"),
+    )
+    names = [s.name for s in bootstrap_secrets(shared) if s.namespace == "argocd"]
+    assert names == ["repo-deploy"]

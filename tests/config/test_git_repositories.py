@@ -53,10 +53,14 @@ def test_one_key_for_two_repositories_is_refused(
     assert message in str(caught.value)
 
 
-def test_the_two_repositories_are_two(tmp_path: Path) -> None:
+def test_two_branches_of_one_repository_are_allowed_one_branch_is_not(tmp_path: Path) -> None:
+    """mg-deploy and mg-infrastructure may be two branches of one repository (the e2e test
+    pushes them so); the same branch would hold two trees at one root."""
+    same = '  infrastructure: { url: "git@github.com:acme/deploy.git"'
     path = tmp_path / "platform.yaml"
-    path.write_text(
-        f'git:\n{DEPLOY} }}\n  infrastructure: {{ url: "git@github.com:acme/deploy.git" }}\n{REST}'
-    )
-    with pytest.raises(ConfigError, match="must be two repositories"):
+    path.write_text(f"git:\n{DEPLOY}, branch: deploy }}\n{same}, branch: infra }}\n{REST}")
+    git = load_platform(path).git
+    assert git.infrastructure.url == git.deploy.url
+    path.write_text(f"git:\n{DEPLOY} }}\n{same} }}\n{REST}")
+    with pytest.raises(ConfigError, match="give them two repositories or two branches"):
         load_platform(path)

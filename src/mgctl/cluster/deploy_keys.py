@@ -46,6 +46,7 @@ class DeployKeyTarget:
     write: bool
     why: str
     comment: str  # the public key's comment
+    branches: tuple[str, ...] = ("main",)  # what Argo CD reads there
 
     @property
     def env(self) -> str:
@@ -80,34 +81,46 @@ class DeployKeyTarget:
 
 
 def targets(platform: Platform) -> list[DeployKeyTarget]:
-    """mg-deploy (write access while Image Updater writes back to it), then mg-infrastructure."""
+    """mg-deploy (write access while Image Updater writes back to it), then mg-infrastructure.
+
+    Both trees may also live on two branches of one repository (the e2e test does that): then
+    there is one repository, one Secret (git.deploy's) and one key, with mg-deploy's access."""
     git = platform.git
     writes_back = bool(platform.services)  # the ImageUpdater is rendered for the services
     project = platform.project.name
+    image_updater = (
+        "Argo CD Image Updater pushes new image tags to it"
+        if writes_back
+        else "no service, so Image Updater never writes to it"
+    )
 
     def target(
-        role: str, repository: str, repo: GitRepository, write: bool, why: str
+        role: str,
+        repository: str,
+        repo: GitRepository,
+        write: bool,
+        why: str,
+        branches: tuple[str, ...],
     ) -> DeployKeyTarget:
+        comment = f"argocd-{repository.replace(' + ', '-')}@{project}"
         return DeployKeyTarget(
-            role, repository, repo.url, repo.secret, write, why, f"argocd-{repository}@{project}"
+            role, repository, repo.url, repo.secret, write, why, comment, branches
         )
 
+    deploy, infra = git.deploy, git.infrastructure
+    if deploy.url == infra.url:
+        both = tuple(dict.fromkeys([deploy.branch, infra.branch]))
+        shared = "mg-deploy + mg-infrastructure"
+        return [target("deploy", shared, deploy, writes_back, image_updater, both)]
     return [
-        target(
-            "deploy",
-            "mg-deploy",
-            git.deploy,
-            writes_back,
-            "Argo CD Image Updater pushes new image tags to it"
-            if writes_back
-            else "no service, so Image Updater never writes to it",
-        ),
+        target("deploy", "mg-deploy", deploy, writes_back, image_updater, (deploy.branch,)),
         target(
             "infrastructure",
             "mg-infrastructure",
-            git.infrastructure,
+            infra,
             False,
             "Argo CD only reads it",
+            (infra.branch,),
         ),
     ]
 

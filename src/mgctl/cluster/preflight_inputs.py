@@ -92,15 +92,13 @@ def check_git(
             "-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=/dev/null"
         )
         run = runner or command_runner(env={**os.environ, "GIT_SSH_COMMAND": ssh}, timeout=60)
-        branch = (
-            platform.git.deploy.branch
-            if target.role == "deploy"
-            else platform.git.infrastructure.branch
-        )
-        proc = run([git, "ls-remote", "--heads", target.url, branch], None)
-        ok = proc.returncode == 0 and bool(proc.stdout.strip())
-        detail = f"{target.url} {branch}" + (
-            "" if ok else f": {(proc.stderr or '').strip() or 'branch not found'}"
+        proc = run([git, "ls-remote", "--heads", target.url, *target.branches], None)
+        heads = {line.rsplit("refs/heads/", 1)[-1] for line in proc.stdout.splitlines()}
+        absent = [b for b in target.branches if b not in heads]
+        ok = proc.returncode == 0 and not absent
+        problem = (proc.stderr or "").strip() if proc.returncode else ""
+        detail = f"{target.url} {' '.join(target.branches)}" + (
+            "" if ok else f": {problem or 'branch not found: ' + ', '.join(absent)}"
         )
         fix = (
             ""

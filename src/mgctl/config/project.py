@@ -164,10 +164,13 @@ class GitRepositories(Model):
             if not repo.secret:
                 repo.secret = f"repo-{role}"
         if self.deploy.url == self.infrastructure.url:
-            raise ValueError(
-                "infrastructure.url: mg-deploy and mg-infrastructure must be two repositories "
-                f"(both are {self.deploy.url})"
-            )
+            if self.deploy.branch == self.infrastructure.branch:
+                raise ValueError(
+                    f"infrastructure.branch: mg-deploy and mg-infrastructure are both "
+                    f"{self.deploy.url} branch {self.deploy.branch!r}; give them two "
+                    "repositories or two branches"
+                )
+            return self  # two branches of one repository: one Secret and key, deploy's
         if self.deploy.secret == self.infrastructure.secret:
             raise ValueError(
                 f"infrastructure.secret: {self.deploy.secret!r} is also deploy.secret; each "

@@ -169,7 +169,10 @@ def repository_credentials(platform: Platform) -> list[dict[str, Any]]:
     sync with Doppler (Merge: the Secret must exist, Argo CD needs it before ESO runs). None
     when bootstrap's Secrets are the only copies."""
     secrets = []
-    for repo in (platform.git.deploy, platform.git.infrastructure):
+    repos = [platform.git.deploy, platform.git.infrastructure]
+    if repos[0].url == repos[1].url:
+        repos = repos[:1]  # two branches of one repository: one Secret (bootstrap's targets)
+    for repo in repos:
         if not repo.deploy_key_doppler_key:
             continue
         secret = external_secret(
