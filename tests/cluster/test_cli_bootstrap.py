@@ -114,7 +114,8 @@ def test_dry_run_reads_state_and_changes_nothing(
     # preflight ran too: the cluster checks and where each missing value would come from
     assert "k3s servicelb disabled" in out
     assert "$MGCTL_DOPPLER_TOKEN_DEVELOPMENT" in out
-    assert "argocd/repo-deploy sshPrivateKey: generated in memory" in out
+    assert "secret input argocd/repo-deploy" in out
+    assert "sshPrivateKey: generated in memory" in out
     assert "preflight passes: the real run would go ahead" in out
     assert cluster.mutating_requests() == []
 
@@ -144,7 +145,8 @@ def test_dry_run_without_values_names_the_variables(kube_env: Path, states: Stat
     with FakeApiServer(cluster) as server:
         code, out = invoke(server.kubeconfig(kube_env / "kubeconfig"), "--dry-run", "--yes")
     assert code == 1
-    assert "secret inputs" in out and "MGCTL_DOPPLER_TOKEN_DEVELOPMENT_FILE" in out
+    assert "secret input external-secrets/doppler-token-development" in out
+    assert "MGCTL_DOPPLER_TOKEN_DEVELOPMENT_FILE" in out
     assert cluster.mutating_requests() == []
 
 

@@ -345,24 +345,27 @@ def test_preflight_names_each_value_source_and_refuses_what_bootstrap_would(
     loose.write_text("unused")
     loose.chmod(0o644)
     ok = SecretResolver(environ=dict(TOKENS), interactive=False)
-    (check,) = check_secret_inputs(secrets, ok, None)
-    assert check.status == "ok"
-    assert "external-secrets/doppler-token-staging dopplerToken: $MGCTL_DOPPLER_TOKEN_STAGING" in (
-        check.detail
-    )
-    assert "argocd/repo-infrastructure sshPrivateKey: generated in memory" in check.detail
-    for environ, message in (
-        ({**TOKENS, "MGCTL_GIT_SSH_KEY_FILE": "/old/key"}, "$MGCTL_GIT_SSH_KEY_FILE is no longer"),
-        ({**TOKENS, "MGCTL_GIT_SSH_KEY_INFRASTRUCTURE_FILE": str(loose)}, "chmod 600"),
-        ({}, "MGCTL_DOPPLER_TOKEN_DEVELOPMENT_FILE"),
-    ):
-        (refused,) = check_secret_inputs(
-            secrets, SecretResolver(environ=environ, interactive=False), None
-        )
-        assert refused.status == "fail" and message in refused.detail, refused
+    checks = {c.name: c for c in check_secret_inputs(secrets, ok, None)}
+    assert all(c.status == "ok" for c in checks.values())
+    staging = checks["secret input external-secrets/doppler-token-staging"]
+    assert staging.detail == "dopplerToken: $MGCTL_DOPPLER_TOKEN_STAGING"
+    infra = checks["secret input argocd/repo-infrastructure"]
+    assert infra.detail == "sshPrivateKey: generated in memory (public half printed)"
+    for environ, name, message in (
+        ({**TOKENS, "MGCTL_GIT_SSH_KEY_FILE": "/old/key"}, "argocd/repo-deploy",
+         "$MGCTL_GIT_SSH_KEY_FILE is no longer"),
+        ({**TOKENS, "MGCTL_GIT_SSH_KEY_INFRASTRUCTURE_FILE": str(loose)},
+         "argocd/repo-infrastructure", "chmod 600"),
+        ({}, "external-secrets/doppler-token-development", "MGCTL_DOPPLER_TOKEN_DEVELOPMENT_FILE"),
+    ):  # fmt: skip
+        resolver = SecretResolver(environ=environ, interactive=False)
+        refused = {c.name: c for c in check_secret_inputs(secrets, resolver, None)}
+        row = refused[f"secret input {name}"]
+        assert row.status == "fail" and message in row.detail, row
     # only what the cluster lacks is needed
     (partial,) = check_secret_inputs(secrets, SecretResolver(environ={}), {"repo-deploy"})
-    assert partial.status == "ok" and "doppler" not in partial.detail
+    assert partial.status == "ok" and partial.name == "secret input argocd/repo-deploy"
+    check = staging
     assert "unused" not in check.detail + partial.detail
 
 

@@ -24,32 +24,24 @@ from mgctl.config import Platform
 def check_secret_inputs(
     secrets: list[BootstrapSecret], resolver: SecretResolver, missing: set[str] | None
 ) -> list[Check]:
-    """Where each value bootstrap still has to write will come from, without reading any:
-    the real run stops at the Secrets step for a value it cannot get (--yes or no terminal
-    without the variable, a readable key file, the one-key variable of older versions).
-    `missing`: names of the Secrets the cluster lacks (None: not known, check all)."""
+    """Where each value bootstrap still has to write will come from, without reading any, one
+    row per Secret: the real run stops at the Secrets step for a value it cannot get (--yes or
+    no terminal without the variable, a readable key file, the one-key variable of older
+    versions). `missing`: names of the Secrets the cluster lacks (None: not known, all)."""
     todo = [s for s in secrets if missing is None or s.name in missing]
     if not todo:
         return [Check("secret inputs", "ok", "every bootstrap Secret is already in the cluster")]
-    found, problems = [], []
+    checks = []
     for secret in todo:
-        where = f"{secret.namespace}/{secret.name}"
-        for item in secret.values:
-            try:
-                found.append(f"{where} {item.key}: {resolver.source(item)}")
-            except SecretInputError as exc:
-                problems.append(f"{where}: {exc}")
-    if problems:
-        return [
-            Check(
-                "secret inputs",
-                "fail",
-                "; ".join(problems),
-                "export the named variables (or <VAR>_FILE with mode 0600), or run on a "
-                "terminal without --yes",
-            )
-        ]
-    return [Check("secret inputs", "ok", "; ".join(found))]
+        name = f"secret input {secret.namespace}/{secret.name}"
+        try:
+            found = [f"{item.key}: {resolver.source(item)}" for item in secret.values]
+        except SecretInputError as exc:
+            fix = "export the named variable (or <VAR>_FILE, mode 0600), or run on a terminal"
+            checks.append(Check(name, "fail", str(exc), fix))
+            continue
+        checks.append(Check(name, "ok", "; ".join(found)))
+    return checks
 
 
 def check_git(
