@@ -18,7 +18,8 @@
 #   E2E_GIT_REPO        ssh URL of a repository to push the rendered trees to, e.g.
 #                       git@github.com:your-org/mgctl-e2e.git (Argo CD reads it with the key below)
 #   E2E_SSH_KEY_FILE    private key (mode 0600) with write access to E2E_GIT_REPO; also given to
-#                       Argo CD as its deploy key (MGCTL_GIT_SSH_KEY_FILE)
+#                       Argo CD as its deploy key (MGCTL_GIT_SSH_KEY_DEPLOY_FILE: both trees are
+#                       branches of this one repository, so one key serves both)
 #   MGCTL_DOPPLER_TOKEN_DEVELOPMENT / _STAGING / _PRODUCTION   Doppler service tokens of a test
 #                       project holding the keys the platform reads (see the runbook)
 # Optional:
@@ -59,7 +60,7 @@ for env in DEVELOPMENT STAGING PRODUCTION; do
 done
 [[ "$(stat -c %a "$E2E_SSH_KEY_FILE")" == "600" ]] || fail "chmod 600 $E2E_SSH_KEY_FILE"
 export GIT_SSH_COMMAND="ssh -i $E2E_SSH_KEY_FILE -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new"
-export MGCTL_GIT_SSH_KEY_FILE="$E2E_SSH_KEY_FILE"
+export MGCTL_GIT_SSH_KEY_DEPLOY_FILE="$E2E_SSH_KEY_FILE"
 
 cleanup() {
   local code=$?
@@ -128,8 +129,8 @@ snapshot() {  # resourceVersions of what bootstrap owns + the helm revision of A
   "${k[@]}" get namespaces -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
   "${k[@]}" get crd applications.argoproj.io applicationsets.argoproj.io appprojects.argoproj.io \
     -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.generation}{"\n"}{end}'
-  "${k[@]}" -n external-secrets get secrets -l app.kubernetes.io/managed-by=mgctl-bootstrap \
-    -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
+  "${k[@]}" get secrets -A -l app.kubernetes.io/managed-by=mgctl-bootstrap \
+    -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
   "${k[@]}" -n argocd get application root -o jsonpath='root={.metadata.generation}{"\n"}'
   "$HELM" --kubeconfig "$KUBECONFIG_FILE" -n argocd list -o json \
     | "$PY" -c 'import json, sys; [print("helm %s=%s" % (r["name"], r["revision"])) for r in json.load(sys.stdin)]'

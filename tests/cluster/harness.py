@@ -162,7 +162,11 @@ class States:
             for secret in bootstrap_secrets(self.platform):
                 cluster.add(
                     self.fake_secret(
-                        secret.name, secret.namespace, secret.keys, dict(secret.labels)
+                        secret.name,
+                        secret.namespace,
+                        secret.keys,
+                        dict(secret.labels),
+                        dict(secret.plain),
                     )
                 )
         if order >= 4:
@@ -174,13 +178,22 @@ class States:
             self.argo_progress(cluster, "half" if boundary == "half-synced" else "all")
 
     @staticmethod
-    def fake_secret(name: str, ns: str, keys: list[str], labels: dict[str, str]) -> dict[str, Any]:
+    def fake_secret(
+        name: str,
+        ns: str,
+        keys: list[str],
+        labels: dict[str, str],
+        plain: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Secret values are placeholders; plain (non-secret) keys such as a repository URL
+        hold what bootstrap writes."""
+        values = {k: (plain or {}).get(k, "recorded-value") for k in keys}
         return {
             "apiVersion": "v1",
             "kind": "Secret",
             "type": "Opaque",
             "metadata": {"name": name, "namespace": ns, "labels": labels},
-            "data": {k: base64.b64encode(b"recorded-value").decode() for k in keys},
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()},
         }
 
     def install_argocd(self, cluster: FakeCluster, argv: list[str] | None = None) -> None:

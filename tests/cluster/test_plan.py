@@ -88,7 +88,8 @@ def test_plan_order_objects_and_no_secret_values(
         ("external-secrets", "doppler-token-development"),
         ("external-secrets", "doppler-token-staging"),
         ("external-secrets", "doppler-token-production"),
-        ("argocd", "mg-repos-ssh"),
+        ("argocd", "repo-deploy"),
+        ("argocd", "repo-infrastructure"),
     }
     helm = by_key["argocd"].commands[0].argv
     assert helm[:4] == ("helm", "upgrade", "--install", "argocd")
@@ -130,8 +131,12 @@ def test_cli_dry_run_prints_full_plan_and_changes_nothing(tmp_path: Path) -> Non
         timeout=300,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    # no cluster and no chart cache here: the plan is printed, and the dry run says (exit 1)
+    # that the real run would stop at preflight
+    assert proc.returncode == 1, proc.stderr
     out = proc.stdout
+    assert "the real run would stop at preflight" in out
+    assert "cluster reachable" in out.split("would stop at preflight")[1]
     positions = [out.index(f"{n}. ") for n in range(1, 7)]
     assert positions == sorted(positions)
     for needle in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,12 +89,18 @@ def test_kubectl_skew(client: str, server: str, status: str, platform: Platform)
     assert checks.get("kubectl version skew", Check("", "ok", "")).status == status
 
 
-def test_git_access_uses_key_file_not_its_content(tmp_path: Path, platform: Platform) -> None:
-    key = tmp_path / "deploy_key"
-    key.write_text(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretbody\n-----END OPENSSH PRIVATE KEY-----\n"
-    )
-    key.chmod(0o600)
+def test_git_access_uses_each_repository_key_file_not_its_content(
+    tmp_path: Path, platform: Platform
+) -> None:
+    files = {}
+    for role in ("deploy", "infrastructure"):
+        key = tmp_path / f"{role}_key"
+        key.write_text(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretbody\n"
+            "-----END OPENSSH PRIVATE KEY-----\n"
+        )
+        key.chmod(0o600)
+        files[f"MGCTL_GIT_SSH_KEY_{role.upper()}_FILE"] = str(key)
     seen: list[list[str]] = []
 
     def runner(argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
@@ -104,17 +111,26 @@ def test_git_access_uses_key_file_not_its_content(tmp_path: Path, platform: Plat
             list(argv), 128, "", "git@github.com: Permission denied (publickey)."
         )
 
-    checks = check_git(platform, {"MGCTL_GIT_SSH_KEY_FILE": str(key)}, runner=runner)
-    if not checks or checks[0].status == "skip":
+    if shutil.which("git") is None:
         pytest.skip("git is not installed here")
-    assert [c.status for c in checks] == ["ok", "fail"]
+    checks = check_git(platform, files, runner=runner)
+    assert [(c.name, c.status) for c in checks] == [
+        ("git access (mg-deploy)", "ok"),
+        ("git access (mg-infrastructure)", "fail"),
+    ]
     assert "Permission denied" in checks[1].detail
-    assert "deploy key" in checks[1].fix
+    assert "MGCTL_GIT_SSH_KEY_INFRASTRUCTURE_FILE" in checks[1].fix
+    assert "deploy key of mg-infrastructure (Allow write access: leave it unticked" in checks[1].fix
     assert all("secretbody" not in " ".join(a) for a in seen)
+    # a repository whose Secret is in the cluster is not checked again
+    skipped = check_git(
+        platform, files, runner=runner, secrets_in_cluster=frozenset({"repo-deploy"})
+    )
+    assert [c.status for c in skipped] == ["skip", "fail"]
 
 
 def test_git_check_skipped_without_key_file(platform: Platform) -> None:
-    assert check_git(platform, {})[0].status == "skip"
+    assert [c.status for c in check_git(platform, {})] == ["skip", "skip"]
 
 
 def test_cidr_mismatch_is_reported(tmp_path: Path, platform: Platform) -> None:

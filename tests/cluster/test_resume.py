@@ -223,7 +223,8 @@ def test_partially_created_secrets_only_missing_are_applied(
         assert sorted(applied) == [
             "doppler-token-development",
             "doppler-token-staging",
-            "mg-repos-ssh",
+            "repo-deploy",
+            "repo-infrastructure",
         ]
 
 

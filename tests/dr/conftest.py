@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from mgctl.cli.dr import dr_app
 from mgctl.config import Platform, load_platform
-from mgctl.dr.seaweedfs import SeaweedFS
+from mgctl.dr.seaweedfs import SeaweedFS, find_weed
 from mgctl.validate.schemas import SchemaRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -75,13 +76,41 @@ class Drilled:
     platform: Platform
 
 
+def hidden_clone(tmp: Path) -> tuple[Path, Path]:
+    """mgctl as `make drill` runs it from a clone under a 0700 directory (/root, `mktemp -d`):
+    a venv inside a 0700 directory whose site-packages are this environment's (symlinked, so
+    nothing is installed), with `weed` beside its python. Root reaches it; any other user,
+    such as the drill's PostgreSQL user, cannot. Returns (its python, the 0700 directory)."""
+    hidden = tmp / "clone-parent"
+    hidden.mkdir(mode=0o700)
+    hidden.chmod(0o700)
+    venv = hidden / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    ours = Path(sysconfig.get_paths()["purelib"])
+    theirs = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    theirs = theirs / "site-packages"
+    for entry in ours.iterdir():
+        (theirs / entry.name).symlink_to(entry)
+    (venv / "bin" / "weed").symlink_to(find_weed())
+    return venv / "bin" / "python", hidden
+
+
 @pytest.fixture(scope="session")
-def drilled(example: Platform) -> Iterator[Drilled]:
-    result = CliRunner().invoke(
-        dr_app,
-        ["drill", "postgres", "-c", str(EXAMPLE), *DRILL_ARGS, "--keep", "--output", "json"],
+def drilled(example: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drilled]:
+    """The drill through the CLI in a process of its own, from a 0700 clone with that clone as
+    its working directory: as root (the CI) that is the `make drill` case the unprivileged
+    PostgreSQL user cannot read."""
+    python, clone = hidden_clone(tmp_path_factory.mktemp("drill"))
+    args = ["drill", "postgres", "-c", str(EXAMPLE), *DRILL_ARGS, "--keep", "--output", "json"]
+    result = subprocess.run(
+        [str(python), "-m", "mgctl.cli.main", "dr", *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
-    assert result.exit_code == 0, result.output
+    assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     workdir = Path(report["kept_workdir"])
     try:

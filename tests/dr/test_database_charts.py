@@ -194,3 +194,24 @@ def test_only_its_services_the_operator_and_prometheus_reach_a_database() -> Non
     assert ("cnpg-system", 8000) in allowed and ("monitoring", 9187) in allowed
     assert (None, 5432) in allowed  # the cluster's own instances (replication)
     assert policy["spec"]["policyTypes"] == ["Ingress"]
+
+
+def test_what_keeps_a_database_running_is_never_deleted_the_offsite_copy_is(
+    offsite_platform: Platform,
+) -> None:
+    """A removed or renamed database keeps running and archiving: Argo CD never prunes or
+    deletes its Cluster, ObjectStore, ScheduledBackup, credentials, PodMonitor and
+    NetworkPolicy. Turning the off-site copy off removes the copy job (its data stays in the
+    external bucket)."""
+    options = "argocd.argoproj.io/sync-options"
+    files = render_databases(offsite_platform)
+    for path, docs in _docs(files).items():
+        for doc in docs:
+            annotations = doc["metadata"].get("annotations") or {}
+            offsite = path.endswith("offsite.yaml") or doc["metadata"]["name"].endswith(
+                "-offsite-s3"
+            )
+            if offsite:
+                assert options not in annotations, (path, doc["kind"])
+            else:
+                assert annotations[options] == "Prune=false,Delete=false", (path, doc["kind"])

@@ -3,6 +3,9 @@ in time and compared row by row (conftest runs it once through the CLI)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from typer.testing import CliRunner
 
 from mgctl.cli.dr import dr_app
 from mgctl.config import Platform
+from mgctl.dr.barman_cloud import BarmanError, copy_distributions, requirement_closure
 from mgctl.dr.catalog import read_catalog
 from mgctl.dr.drill import (
     DrillFailed,
@@ -18,6 +22,7 @@ from mgctl.dr.drill import (
     choose_database,
     wal_segment_start,
 )
+from mgctl.dr.postgres_server import OsUser
 
 from .conftest import DRILL_ROWS, Drilled, write_platform
 
@@ -111,3 +116,56 @@ def test_unknown_database_is_refused(example: Platform, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "database 'nope' is not in platform.yaml" in result.stderr
+
+
+def test_make_drill_as_root_from_a_0700_clone(drilled: Drilled) -> None:
+    """The session's drill ran from a venv under a 0700 directory (conftest.hidden_clone),
+    with that directory as its working directory: PostgreSQL and barman-cloud, as the
+    unprivileged drill user, never needed to read it."""
+    if os.geteuid() != 0:
+        pytest.skip("as an ordinary user PostgreSQL runs as that user: nothing to prove")
+    notes = " ".join(drilled.report["notes"])
+    assert "running as root: PostgreSQL and barman-cloud run as system user 'mgdrill'" in notes
+    assert "clone-parent/venv/bin/python is not executable by 'mgdrill'" in notes
+    assert "with a copy of barman 3.19.1, boto3 " in notes
+
+
+def test_the_barman_closure_follows_its_extras() -> None:
+    cloud = {d.metadata["Name"].lower() for d in requirement_closure("barman", {"cloud"})}
+    assert {"barman", "boto3", "botocore", "s3transfer", "psycopg2", "python-dateutil"} <= cloud
+    bare = {d.metadata["Name"].lower() for d in requirement_closure("barman", set())}
+    assert "boto3" not in bare and "barman" in bare
+    with pytest.raises(BarmanError, match="not installed beside mgctl"):
+        requirement_closure("no-such-distribution-mgctl", set())
+
+
+def test_the_copy_is_importable_by_anyone(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    copied = copy_distributions(requirement_closure("barman", {"cloud"}), site)
+    assert any(c.startswith("barman ") for c in copied)
+    for path in [site, *site.rglob("*")]:
+        mode = path.stat().st_mode
+        assert mode & 0o004, path  # readable by others
+        if path.is_dir():
+            assert mode & 0o001, path  # searchable by others
+    python = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not python.exists():
+        pytest.skip(f"{python} is not installed")
+    found = subprocess.run(
+        [str(python), "-S", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "import barman.clients.cloud_walarchive, boto3; print(boto3.__file__)", str(site)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert found.startswith(str(site))
+
+
+def test_a_temp_dir_the_drill_user_cannot_reach_is_named(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root switches to the drill user")
+    user, _ = OsUser.for_postgres()
+    private = tmp_path / "private"
+    (private / "inner").mkdir(parents=True)
+    private.chmod(0o700)
+    (private / "inner").chmod(0o755)
+    assert not user.can_enter(private / "inner")
+    assert user.can_enter(Path("/tmp"))

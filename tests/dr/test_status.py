@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from mgctl.cli.dr import dr_app
@@ -18,7 +19,7 @@ from mgctl.dr.status import velero_status
 from mgctl.manifests import parse_manifests
 from mgctl.validate.schemas import SchemaRegistry
 
-from .conftest import Drilled, write_platform
+from .conftest import EXAMPLE, Drilled, write_platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dr-drill")]
 
@@ -216,3 +217,26 @@ def test_unreachable_cluster_is_a_missed_target(drilled: Drilled, tmp_path: Path
     code, data, _ = _status(drilled, config, "--kubeconfig", str(kubeconfig), "--output", "json")
     assert code == 1
     assert data["veleroError"].startswith("cannot list Velero backups")
+
+
+def test_a_renamed_database_catalog_is_read_with_catalog(drilled: Drilled, tmp_path: Path) -> None:
+    """After a rename platform.yaml no longer lists postgres-engine; its Cluster keeps running
+    and archiving, and --catalog reads what `restore-plan --from-database` will restore."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    engine = data["databases"][0]
+    data["databases"] = [{**engine, "name": "engine-main"}]
+    for service in data["services"]:
+        if service.get("database"):
+            service["database"] = "engine-main"
+    config = tmp_path / "renamed.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, report, output = _status(
+        drilled, config, "--catalog", "postgres-engine", "--output", "json"
+    )
+    by_name = {db["database"]: db for db in report["databases"]}
+    assert by_name["postgres-engine"]["ok"] is True, output
+    assert by_name["postgres-engine"]["last_backup_id"] == drilled.report["backup_id"]
+    assert by_name["engine-main"]["problems"]  # nothing archived under the new name yet
+    assert code == 1
+    bad, _, text = _status(drilled, config, "--catalog", "Not_A_Name")
+    assert bad == 2 and "--catalog" in text

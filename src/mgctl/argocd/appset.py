@@ -10,6 +10,9 @@ Generators (applicationset/generators/):
 Templates render every string of `spec.template` (utils `RenderTemplateParams`) with Go
 text/template (`goTemplate: true`, honouring `missingkey=error`) or fasttemplate `{{ key }}`.
 Other generators, `templatePatch` and files generators are reported, not guessed.
+A generated Application gets Argo CD's resources-finalizer when its template names no
+finalizer and the ApplicationSet does not set `syncPolicy.preserveResourcesOnDeletion`
+(utils.go `RenderTemplateParams`): only then does its deletion cascade to its resources.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 from mgctl.argocd import gotemplate
 from mgctl.argocd.globs import BadPattern, go_path_match
-from mgctl.argocd.models import API_GROUP, Application, ApplicationSet
+from mgctl.argocd.models import API_GROUP, RESOURCES_FINALIZER, Application, ApplicationSet
 from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal
 
 
@@ -171,6 +174,8 @@ def expand(appset: ApplicationSet, repos: LocalRepos) -> Expansion:
 def _application(appset: ApplicationSet, template: dict[str, Any]) -> Application:
     metadata = dict(template.get("metadata") or {})
     metadata["namespace"] = appset.metadata.namespace
+    if not metadata.get("finalizers") and not appset.spec.preserves_resources:
+        metadata["finalizers"] = [RESOURCES_FINALIZER]
     body = {
         "apiVersion": f"{API_GROUP}/v1alpha1",
         "kind": "Application",

@@ -15,6 +15,9 @@ from mgctl.manifests import Manifest
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 API_GROUP = "argoproj.io"
+# Deleting an Application that carries it deletes its resources first (cascade); the
+# "/foreground" and "/background" variants name the propagation policy.
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 
 class _Model(BaseModel):
@@ -84,7 +87,6 @@ class SyncPolicy(_Model):
     managed_namespace_metadata: ManagedNamespaceMetadata | None = Field(
         None, alias="managedNamespaceMetadata"
     )
-    preserve_resources_on_deletion: bool = Field(False, alias="preserveResourcesOnDeletion")
 
     def has_option(self, option: str) -> bool:
         return option in self.sync_options
@@ -186,6 +188,11 @@ class ApplicationSetSpec(_Model):
     @property
     def missingkey_error(self) -> bool:
         return "missingkey=error" in self.go_template_options
+
+    @property
+    def preserves_resources(self) -> bool:
+        """`syncPolicy.preserveResourcesOnDeletion` (ApplicationSetSyncPolicy)."""
+        return self.sync_policy.get("preserveResourcesOnDeletion") is True
 
 
 class ApplicationSet(_Model):

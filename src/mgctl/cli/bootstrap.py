@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,12 +27,13 @@ from mgctl.cli.common import (
     load_or_exit,
 )
 from mgctl.cluster.bootstrap import Tools, access_info, admin_password, build_plan, build_steps
+from mgctl.cluster.deploy_keys import DeployKeyTarget
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError
 from mgctl.cluster.plan import Plan
-from mgctl.cluster.preflight import check_cluster, check_git, check_helm, check_rendered
+from mgctl.cluster.preflight import PreflightInputs, run_preflight
 from mgctl.cluster.preflight_model import Check, failed
-from mgctl.cluster.rendered import RenderedTreeError, load_rendered
+from mgctl.cluster.rendered import NOT_FETCHED, RenderedTreeError, load_rendered
 from mgctl.cluster.secrets import SecretInputError, SecretResolver
 from mgctl.cluster.steps import Bootstrapper, Step, StepFailed
 from mgctl.cluster.steps_secrets import SecretsStep
@@ -41,6 +41,8 @@ from mgctl.cluster.waiting import Waiter
 from mgctl.config import Platform
 from mgctl.tools.binaries import ToolNotFound, find
 from mgctl.validate.run import default_schema_dir
+
+TEMP_RENDER = "OUT"
 
 
 @contextmanager
@@ -56,14 +58,13 @@ def rendered_dir(platform: Platform, out: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _tool(name: str, dry_run: bool) -> str:
+def _tool(name: str, missing: list[str]) -> str:
+    """The binary, or its bare name (recorded in `missing`: preflight refuses it)."""
     try:
         return str(find(name))
-    except ToolNotFound as exc:
-        if dry_run:
-            return name
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+    except ToolNotFound:
+        missing.append(name)
+        return name
 
 
 def print_checks(checks: list[Check]) -> None:
@@ -77,9 +78,10 @@ def print_checks(checks: list[Check]) -> None:
     console.print(table)
 
 
-def _wait_for_key() -> None:
+def _wait_for_key(target: DeployKeyTarget) -> None:
     typer.prompt(
-        "Press Enter once the public key is a deploy key of both repositories",
+        f"Press Enter once this key is a deploy key of {target.repository} "
+        f"({'write access ticked' if target.write else 'read-only'})",
         default="",
         show_default=False,
     )
@@ -134,17 +136,26 @@ def bootstrap(
 
     Idempotent: every step reads the cluster first; re-running resumes where it stopped.
 
-    Secrets: $MGCTL_DOPPLER_TOKEN_<ENV>, $MGCTL_GIT_SSH_KEY, $MGCTL_TAILSCALE_CLIENT_ID and
-    _SECRET, or <VAR>_FILE naming a 0600 file, or a hidden TTY prompt. Without a deploy key
-    one is generated in memory and its public half printed. See docs/bootstrap-runbook.md.
+    Secrets: $MGCTL_DOPPLER_TOKEN_<ENV>, $MGCTL_GIT_SSH_KEY_DEPLOY and _INFRASTRUCTURE (one
+    deploy key per repository), $MGCTL_TAILSCALE_CLIENT_ID and _SECRET, or <VAR>_FILE naming a
+    0600 file, or a hidden TTY prompt. A deploy key not given is generated in memory and its
+    public half printed with its repository. See docs/bootstrap-runbook.md.
     """
     platform = load_or_exit(config)
     schema_dirs = list(schemas) if schemas else [default_schema_dir()]
     kc = str(kubeconfig) if kubeconfig else None
+    missing_tools: list[str] = []
     tools = Tools(
-        Kubectl(_tool("kubectl", dry_run), kubeconfig=kc, context=context),
-        Helm(_tool("helm", dry_run), kubeconfig=kc, context=context),
+        Kubectl(_tool("kubectl", missing_tools), kubeconfig=kc, context=context),
+        Helm(_tool("helm", missing_tools), kubeconfig=kc, context=context),
     )
+    if missing_tools and not dry_run:
+        err_console.print(
+            f"[bold red]error:[/] {', '.join(missing_tools)} not found: run `mgctl tools "
+            "install` (or set MGCTL_KUBECTL / MGCTL_HELM)",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     resolver = SecretResolver(
         interactive=interactive,
@@ -154,27 +165,35 @@ def bootstrap(
     )
     waiter = Waiter(tools.kubectl, timeout=timeout, console=console)
     with rendered_dir(platform, out) as tree:
+        # a temporary render is gone when bootstrap ends: never print its paths
+        shown = str(out) if out is not None else TEMP_RENDER
         try:
             rendered = load_rendered(tree, schema_dirs, placeholders=dry_run)
             steps = build_steps(platform, rendered, tools, resolver, waiter)
         except (RenderedTreeError, SecretInputError) as exc:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_USAGE) from exc
-        plan = build_plan(steps, rendered)
-        if dry_run:
-            _dry_run(plan, steps, output)
-            return
-        checks = check_helm(tools.helm) + check_cluster(tools.kubectl, platform)
-        if not skip_validate:
-            checks += check_rendered(tree, platform, config, schema_dirs, ChartCache(charts))
-        secret_step = next(s for s in steps if isinstance(s, SecretsStep))
-        repo_secret_present = not failed(checks) and not any(
-            s.name == platform.git.deploy_key_secret for s, _ in secret_step.missing()
+        plan = build_plan(steps, rendered, temporary=out is None)
+        if out is None:
+            plan = plan.shown_at(str(tree), TEMP_RENDER)
+        inputs = PreflightInputs(
+            kubectl=tools.kubectl,
+            helm=tools.helm,
+            missing_tools=tuple(missing_tools),
+            tree=tree,
+            shown=shown,
+            config=config,
+            schema_dirs=schema_dirs,
+            unfetched_crds=tuple(c.name for c in rendered.crds if c.source == NOT_FETCHED),
+            charts=ChartCache(charts),
+            validate=not skip_validate,
+            secrets=next(s for s in steps if isinstance(s, SecretsStep)),
+            resolver=resolver,
         )
-        try:
-            checks += check_git(platform, os.environ, secret_in_cluster=repo_secret_present)
-        except SecretInputError as exc:
-            checks.append(Check("git access", "fail", str(exc), "chmod 600 the key file"))
+        checks = [_shown(c, str(tree), shown) for c in run_preflight(platform, inputs)]
+        if dry_run:
+            _dry_run(plan, steps, output, checks)
+            return
         print_checks(checks)
         if failed(checks):
             err_console.print("[bold red]preflight failed[/]: fix the rows marked fail, re-run.")
@@ -198,11 +217,19 @@ def bootstrap(
             console.print(line, highlight=False, markup=False, soft_wrap=True)
         if show_admin_password:
             password = admin_password(tools.kubectl, rendered.argocd.namespace)
-            shown = password or "(secret already deleted)"
-            console.print(f"admin password: {shown}", markup=False, highlight=False)
+            shown_password = password or "(secret already deleted)"
+            console.print(f"admin password: {shown_password}", markup=False, highlight=False)
 
 
-def _dry_run(plan_obj: Plan, steps: list[Step], output: OutputFormat) -> None:
+def _shown(check: Check, root: str, shown: str) -> Check:
+    if root == shown:
+        return check
+    fix = check.fix.replace(root, shown)
+    return Check(check.name, check.status, check.detail.replace(root, shown), fix)
+
+
+def _dry_run(plan_obj: Plan, steps: list[Step], output: OutputFormat, checks: list[Check]) -> None:
+    """The plan and the preflight the real run would do; exit 1 when it would refuse."""
     try:
         states: dict[str, str] | None = _states(steps)
         note = "state read from the cluster (nothing was changed)"
@@ -212,14 +239,30 @@ def _dry_run(plan_obj: Plan, steps: list[Step], output: OutputFormat) -> None:
     except Exception as exc:  # helm errors and the like: still print the plan
         states = None
         note = f"cluster state not read: {str(exc).splitlines()[-1] if str(exc) else exc}"
+    refused = failed(checks)
+    verdict = (
+        f"the real run would stop at preflight: {len(refused)} check(s) fail "
+        f"({', '.join(c.name for c in refused)})"
+        if refused
+        else "preflight passes: the real run would go ahead"
+    )
     if output is OutputFormat.json:
         data = plan_obj.to_dict(states)
         data["cluster"] = note
+        data["preflight"] = [
+            {"name": c.name, "status": c.status, "detail": c.detail, "fix": c.fix} for c in checks
+        ]
+        data["wouldRefuse"] = bool(refused)
         typer.echo(json.dumps(data, indent=2))
-        return
-    console.print("Bootstrap plan (dry run: nothing is changed)\n", style="bold")
-    console.print(plan_obj.render_text(states), highlight=False, markup=False, soft_wrap=True)
-    console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    else:
+        console.print("Bootstrap plan (dry run: nothing is changed)\n", style="bold")
+        print_checks(checks)
+        console.print(plan_obj.render_text(states), highlight=False, markup=False, soft_wrap=True)
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        style = "bold red" if refused else "bold green"
+        console.print(f"[{style}]dry run:[/] {escape(verdict)}", highlight=False)
+    if refused:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def register(app: typer.Typer) -> None:

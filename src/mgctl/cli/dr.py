@@ -62,11 +62,11 @@ def drill_postgres(
 ) -> None:
     """Back up, break and restore a real PostgreSQL with barman-cloud and SeaweedFS; verify every
     row and report RPO/RTO. Exit 1 on any mismatch or missed target."""
-    from mgctl.dr import layout
     from mgctl.dr.barman_cloud import BarmanError
     from mgctl.dr.drill import DrillFailed, DrillOptions, format_report, run_drill
     from mgctl.dr.processes import ServerError
     from mgctl.dr.s3 import S3Error
+    from mgctl.render import backup_layout as layout
     from mgctl.tools.command import CommandError
 
     platform = load_or_exit(config)
@@ -118,6 +118,12 @@ def status(
     offsite: bool = typer.Option(
         False, "--offsite", help="Check the off-site copy (objectStore.offsite) instead."
     ),
+    catalogs: list[str] | None = typer.Option(
+        None,
+        "--catalog",
+        help="Also read the catalog of a database no longer in platform.yaml (renamed or "
+        "removed, kept running by its sync options); repeatable.",
+    ),
     output: OutputFormat = OutputOption,
 ) -> None:
     """Last base backup, last archived WAL and RPO compliance per database from the barman
@@ -162,11 +168,12 @@ def status(
     else:
         url, region, bucket = endpoint or store_cfg.s3_endpoint, store_cfg.region, None
     store = S3Store(url, S3Credentials(access, secret), region)
-    report = StatusReport(
-        at=now.isoformat(timespec="seconds"),
-        endpoint=url,
-        databases=database_status(platform, store, now, bucket),
-    )
+    try:
+        databases = database_status(platform, store, now, bucket, extra=list(catalogs or []))
+    except ValueError as exc:  # a --catalog that is no database name
+        err_console.print(f"[bold red]error:[/] --catalog: {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    report = StatusReport(at=now.isoformat(timespec="seconds"), endpoint=url, databases=databases)
     if kubeconfig is not None:
         try:
             backups = fetch_velero_backups(kubeconfig, find("kubectl"))
@@ -185,8 +192,17 @@ def status(
 @exits_on_bad_input
 def restore_plan(
     database: str = typer.Argument(..., help="databases[].name to restore."),
-    to: str = typer.Option(..., "--to", help="Recovery target time, ISO 8601 (UTC if no zone)."),
+    to: str = typer.Option(
+        ...,
+        "--to",
+        help="Recovery target time, ISO 8601 (UTC if no zone), or 'latest' (every archived WAL).",
+    ),
     config: Path = ConfigOption,
+    from_database: str | None = typer.Option(
+        None,
+        "--from-database",
+        help="Recover from this database's catalog instead (the old name of a renamed database).",
+    ),
     offsite: bool = typer.Option(
         False, "--offsite", help="Recover from the off-site copy (objectStore.offsite)."
     ),
@@ -198,17 +214,24 @@ def restore_plan(
     """Print the ordered restore runbook: the CNPG recovery Cluster manifest and the Velero
     restore commands, with a check after every step."""
     from mgctl.dr.drill import DrillFailed
-    from mgctl.dr.restore_plan import build_plan, format_plan, parse_target
+    from mgctl.dr.restore_plan import build_plan, format_plan, parse_recovery_target
     from mgctl.dr.status import fetch_velero_backups
     from mgctl.tools.binaries import ToolNotFound, find
 
     platform = load_or_exit(config)
     try:
-        target = parse_target(to)
+        target = parse_recovery_target(to)
         backups = (
             fetch_velero_backups(kubeconfig, find("kubectl")) if kubeconfig is not None else None
         )
-        plan = build_plan(platform, database, target, offsite=offsite, velero_backups=backups)
+        plan = build_plan(
+            platform,
+            database,
+            target,
+            offsite=offsite,
+            velero_backups=backups,
+            source_database=from_database,
+        )
     except (ValueError, DrillFailed, RuntimeError, ToolNotFound) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc

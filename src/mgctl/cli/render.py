@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from mgctl.cli.common import (
     EXIT_INTERRUPTED,
@@ -18,6 +19,7 @@ from mgctl.cli.common import (
     load_or_exit,
     usage_errors,
 )
+from mgctl.render.database_changes import gone_databases, warning_lines
 from mgctl.render.platform_render import render_to
 from mgctl.render.writer import OutputUnusable, RenderConflict, RenderInterrupted
 
@@ -35,6 +37,7 @@ def render(
     Both repositories change together or not at all; an interrupted render (Ctrl-C, kill) is
     finished or undone by the next `mgctl render` into the same OUT (docs/rendering.md)."""
     platform = load_or_exit(config)
+    gone = gone_databases(out, platform, str(config))
     with usage_errors():
         try:
             with console.status("rendering…"):
@@ -51,6 +54,13 @@ def render(
             )
     for line in result.repaired:
         err_console.print(f"repaired: {line}", markup=False, highlight=False, soft_wrap=True)
+    for database in gone:
+        first, *rest = warning_lines(database)
+        err_console.print(
+            f"[bold yellow]warning:[/] {escape(first)}", highlight=False, soft_wrap=True
+        )
+        for line in rest:
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -59,6 +69,7 @@ def render(
                     "unchanged": result.unchanged,
                     "removed": result.removed,
                     "repaired": result.repaired,
+                    "removedDatabases": [database.to_json() for database in gone],
                 },
                 indent=2,
             )

@@ -68,7 +68,8 @@ def build_steps(
     ]
 
 
-def build_plan(steps: list[Step], rendered: RenderedInfra) -> Plan:
+def build_plan(steps: list[Step], rendered: RenderedInfra, temporary: bool = False) -> Plan:
+    """`temporary`: the render lives in a directory removed when bootstrap ends."""
     missing = [c.name for c in rendered.crds if c.source == NOT_FETCHED]
     return Plan(
         steps=[s.planned() for s in steps],
@@ -79,6 +80,16 @@ def build_plan(steps: list[Step], rendered: RenderedInfra) -> Plan:
                     "before the real run"
                 ]
                 if missing
+                else []
+            ),
+            *(
+                [
+                    "platform.yaml was rendered into a temporary directory that is removed "
+                    "when bootstrap ends: OUT/... stands for `mgctl render -c platform.yaml "
+                    "-o OUT` (pass --out OUT to bootstrap from that render; it must match what "
+                    "is pushed to git)"
+                ]
+                if temporary
                 else []
             ),
             "every step first reads the cluster and is skipped when already done; "

@@ -41,6 +41,13 @@ def dump_manifests(docs: Sequence[Mapping[str, Any]]) -> str:
 
 
 @dataclass
+class SecretShape:
+    keys: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)
+    plain: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Kubectl:
     binary: str = "kubectl"
     kubeconfig: str | None = None
@@ -99,12 +106,21 @@ class Kubectl:
         out = json.loads(self.run("get", resource, "-o", "json") or "{}")
         return [i for i in out.get("items") or [] if isinstance(i, dict)]
 
-    def secret_shape(self, name: str, namespace: str) -> tuple[set[str], dict[str, str]] | None:
-        """A Secret's key names and labels, or None. The values never leave kubectl."""
+    def secret_shape(
+        self, name: str, namespace: str, plain: tuple[str, ...] = ()
+    ) -> SecretShape | None:
+        """A Secret's key names, labels and the values of the `plain` (non-secret) keys, or
+        None. Other values never leave kubectl (its go-template prints only key names)."""
+        shown = "".join(
+            f'{{{{with index .data "{key}"}}}}plain\t{key}\t{{{{base64decode .}}}}'
+            '{{"\\n"}}{{end}}'
+            for key in plain
+        )
         template = (
             '{{range $k, $v := .data}}key\t{{$k}}{{"\\n"}}{{end}}'
             '{{range $k, $v := .metadata.labels}}label\t{{$k}}\t{{$v}}{{"\\n"}}{{end}}'
-            'exists{{"\\n"}}'
+            + shown
+            + 'exists{{"\\n"}}'
         )
         out = self.run(
             "get",
@@ -118,15 +134,16 @@ class Kubectl:
         )
         if "exists" not in out.splitlines():
             return None
-        keys: set[str] = set()
-        labels: dict[str, str] = {}
+        shape = SecretShape()
         for line in out.splitlines():
             parts = line.split("\t")
             if parts[0] == "key" and len(parts) == 2:
-                keys.add(parts[1])
+                shape.keys.add(parts[1])
             elif parts[0] == "label" and len(parts) == 3:
-                labels[parts[1]] = parts[2]
-        return keys, labels
+                shape.labels[parts[1]] = parts[2]
+            elif parts[0] == "plain" and len(parts) == 3 and parts[1] in plain:
+                shape.plain[parts[1]] = parts[2]
+        return shape
 
     # -- writing ---------------------------------------------------------------------
     def apply(

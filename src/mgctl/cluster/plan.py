@@ -50,6 +50,34 @@ class Plan:
     steps: list[PlanStep] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def shown_at(self, root: str, shown: str) -> Plan:
+        """The plan with every path under `root` shown under `shown` instead: a render into
+        a temporary directory is gone once bootstrap ends, so its paths must not be printed."""
+
+        def fix(text: str) -> str:
+            return text.replace(root, shown)
+
+        steps = [
+            PlanStep(
+                step.key,
+                step.title,
+                fix(step.why),
+                tuple(
+                    PlannedCommand(
+                        tuple(fix(a) for a in c.argv),
+                        fix(c.stdin) if c.stdin is not None else None,
+                        fix(c.note),
+                    )
+                    for c in step.commands
+                ),
+                tuple(
+                    PlannedObject(o.kind, o.name, o.namespace, fix(o.detail)) for o in step.objects
+                ),
+            )
+            for step in self.steps
+        ]
+        return Plan(steps, [fix(note) for note in self.notes])
+
     def render_text(self, states: dict[str, str] | None = None) -> str:
         lines: list[str] = []
         for number, step in enumerate(self.steps, 1):

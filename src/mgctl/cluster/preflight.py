@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mgctl.charts.cache import ChartCache
 from mgctl.cluster.helm import Helm
 from mgctl.cluster.kubectl import Kubectl, KubectlError
+from mgctl.cluster.preflight_inputs import check_git, check_secret_inputs
 from mgctl.cluster.preflight_k3s import check_cidrs, check_k3s
-from mgctl.cluster.preflight_model import Check
-from mgctl.cluster.runner import Runner, command_runner
-from mgctl.cluster.secrets import DEPLOY_KEY_ENV, read_secret_file
+from mgctl.cluster.preflight_model import Check, failed
+from mgctl.cluster.secrets import (
+    SecretInputError,
+    SecretResolver,
+)
+from mgctl.cluster.steps_secrets import SecretsStep
 from mgctl.config import Platform
 from mgctl.validate.run import ValidationSetupError, validate_tree
 
@@ -144,8 +147,15 @@ def check_cluster(kubectl: Kubectl, platform: Platform) -> list[Check]:
 
 
 def check_rendered(
-    out: Path, platform: Platform, config: Path, schema_dirs: list[Path], charts: ChartCache
+    out: Path,
+    platform: Platform,
+    config: Path,
+    schema_dirs: list[Path],
+    charts: ChartCache,
+    shown: str | None = None,
 ) -> list[Check]:
+    """`mgctl validate` on the render (`shown`: how to name `out` to the user)."""
+    where = shown or str(out)
     try:
         report = validate_tree(out, platform, schema_dirs=schema_dirs, charts=charts)
     except ValidationSetupError as exc:
@@ -164,7 +174,7 @@ def check_rendered(
                 "mgctl validate",
                 "fail",
                 f"validation could not run: {exc}",
-                f"run `mgctl validate {out} -c {config}` to see the error; "
+                f"run `mgctl validate {where} -c {config}` to see the error; "
                 "`--skip-validate` skips this check",
             )
         ]
@@ -176,62 +186,83 @@ def check_rendered(
                 "mgctl validate",
                 "fail",
                 f"{len(errors)} error(s): {first}",
-                f"run `mgctl validate {out} -c {config}` and fix the config",
+                f"run `mgctl validate {where} -c {config}` and fix the config",
             )
         ]
-    return [Check("mgctl validate", "ok", f"{out}: no errors ({len(report.warnings)} warnings)")]
+    return [Check("mgctl validate", "ok", f"{where}: no errors ({len(report.warnings)} warnings)")]
 
 
-def check_git(
-    platform: Platform,
-    environ: Mapping[str, str],
-    runner: Runner | None = None,
-    secret_in_cluster: bool = False,
-) -> list[Check]:
-    """`git ls-remote` both repositories with the deploy key, when that key is in a file."""
-    if secret_in_cluster:
-        return [
-            Check(
-                "git access",
-                "skip",
-                "deploy key already in the cluster; Argo CD reports "
-                "repository errors on the Applications (see `mgctl doctor`)",
-            )
-        ]
-    key_file = environ.get(f"{DEPLOY_KEY_ENV}_FILE")
-    git = shutil.which("git")
-    if not key_file or git is None:
-        why = (
-            "git is not installed"
-            if git is None
-            else (f"the deploy key is not in a file (${DEPLOY_KEY_ENV}_FILE) or will be generated")
+@dataclass(frozen=True)
+class PreflightInputs:
+    """What preflight judges: the tools, the render (`shown` names it to the user), the
+    Secrets bootstrap writes and where their values come from."""
+
+    kubectl: Kubectl
+    helm: Helm
+    missing_tools: tuple[str, ...]
+    tree: Path
+    shown: str
+    config: Path
+    schema_dirs: list[Path]
+    unfetched_crds: tuple[str, ...]
+    charts: ChartCache
+    validate: bool
+    secrets: SecretsStep
+    resolver: SecretResolver
+
+
+def run_preflight(platform: Platform, inputs: PreflightInputs) -> list[Check]:
+    """Every check, read-only: what a real run refuses shows as a `fail` row. The dry run
+    runs the same list (it changes nothing either way)."""
+    checks = [
+        Check(
+            f"{tool} found",
+            "fail",
+            f"no {tool} binary",
+            "`mgctl tools install`, or MGCTL_KUBECTL / MGCTL_HELM=/path/to/binary",
         )
-        return [Check("git access", "skip", f"not checked: {why}")]
-    read_secret_file(Path(key_file))  # refuses a group/world-readable key
-    ssh = (
-        f"ssh -i {key_file} -o IdentitiesOnly=yes -o BatchMode=yes "
-        "-o StrictHostKeyChecking=accept-new"
-    )
-    run = runner or command_runner(env={**os.environ, "GIT_SSH_COMMAND": ssh}, timeout=60)
-    checks = []
-    for label, repo in (
-        ("deploy", platform.git.deploy),
-        ("infrastructure", platform.git.infrastructure),
-    ):
-        proc = run([git, "ls-remote", "--heads", repo.url, repo.branch], None)
-        ok = proc.returncode == 0 and bool(proc.stdout.strip())
-        detail = f"{repo.url} {repo.branch}" + (
-            "" if ok else f": {(proc.stderr or '').strip() or 'branch not found'}"
-        )
+        for tool in inputs.missing_tools
+    ]
+    if "helm" not in inputs.missing_tools:
+        checks += check_helm(inputs.helm)
+    cluster_ok = False
+    if "kubectl" not in inputs.missing_tools:
+        cluster = check_cluster(inputs.kubectl, platform)
+        cluster_ok = not failed(cluster)
+        checks += cluster
+    if inputs.unfetched_crds:
         checks.append(
             Check(
-                f"git access ({label})",
-                "ok" if ok else "fail",
-                detail,
-                ""
-                if ok
-                else "add the deploy key's public half as a read-only "
-                "deploy key of this repository and push the branch",
+                "pinned CRDs",
+                "fail",
+                f"not in {', '.join(map(str, inputs.schema_dirs))}: "
+                + ", ".join(inputs.unfetched_crds),
+                "`mgctl schemas fetch`, or pass --schemas DIR",
             )
         )
+    if inputs.validate:
+        checks += check_rendered(
+            inputs.tree,
+            platform,
+            inputs.config,
+            inputs.schema_dirs,
+            inputs.charts,
+            inputs.shown,
+        )
+    missing = None
+    if cluster_ok:
+        try:
+            missing = set(inputs.secrets.missing_names())
+        except KubectlError:
+            missing = None
+    checks += check_secret_inputs(inputs.secrets.secrets, inputs.resolver, missing)
+    present = (
+        frozenset(s.name for s in inputs.secrets.secrets) - (missing or set())
+        if (missing is not None)
+        else frozenset()
+    )
+    try:
+        checks += check_git(platform, inputs.resolver.environ, secrets_in_cluster=present)
+    except SecretInputError as exc:
+        checks.append(Check("git access", "fail", str(exc), "chmod 600 the key file"))
     return checks

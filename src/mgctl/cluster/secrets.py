@@ -2,10 +2,10 @@
 
 Values are read from an environment variable, or from a file named by `<VAR>_FILE` that only
 its owner can read (mode 0600 or stricter), or typed at a TTY prompt (never echoed). With
-`--yes` or without a TTY a missing value is an error naming the variables to set. The Argo CD
-deploy key can instead be generated in memory (ed25519, OpenSSH format): its public half is
-printed for the git host, its private half goes only to the cluster, on kubectl's stdin.
-Nothing here writes a value to disk, to argv or to the console.
+`--yes` or without a TTY a missing value is an error naming the variables to set. Argo CD's
+deploy keys, one per repository (`deploy_keys`), can instead be generated in memory: each
+public half is printed with the repository it belongs to, each private half goes only to the
+cluster, on kubectl's stdin. Nothing here writes a value to disk, to argv or to the console.
 """
 
 from __future__ import annotations
@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+from mgctl.cluster.deploy_keys import (
+    LEGACY_ENV,
+    REPOSITORY_LABEL,
+    DeployKeyTarget,
+    generate_deploy_key,
+    public_key_of,
+    targets,
+)
 from mgctl.config import Platform
 
 ESO_NAMESPACE = "external-secrets"
@@ -30,7 +35,6 @@ ARGOCD_NAMESPACE = "argocd"
 TAILSCALE_NAMESPACE = "tailscale"
 TAILSCALE_SECRET = "operator-oauth"
 DOPPLER_KEY = "dopplerToken"
-DEPLOY_KEY_ENV = "MGCTL_GIT_SSH_KEY"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "mgctl-bootstrap"}
 
 
@@ -45,7 +49,11 @@ class SecretValue:
     key: str
     env: str
     prompt: str
-    generated_ssh_key: bool = False  # may be generated in memory when not supplied
+    deploy_key: DeployKeyTarget | None = None  # an SSH deploy key: generated when not given
+
+    @property
+    def generated_ssh_key(self) -> bool:
+        return self.deploy_key is not None
 
 
 @dataclass(frozen=True)
@@ -89,31 +97,11 @@ class BootstrapSecret:
     def describe(self) -> str:
         sources = ", ".join(
             f"{v.key} from ${v.env} or ${v.env}_FILE"
-            + (" (or generated ed25519 key)" if v.generated_ssh_key else "")
-            + ("" if v.generated_ssh_key else " or prompt")
+            + (" (or generated ed25519 key)" if v.generated_ssh_key else " or prompt")
             for v in self.values
         )
         plain = ", ".join(f"{k}={v}" for k, v in self.plain.items())
         return f"{self.purpose}; keys: {sources}" + (f"; {plain}" if plain else "")
-
-
-def repo_credentials_url(urls: list[str]) -> str:
-    """The URL prefix both repositories share, cut after the org: git@github.com:org/."""
-    prefix = urls[0]
-    for url in urls[1:]:
-        n = 0
-        while n < min(len(prefix), len(url)) and prefix[n] == url[n]:
-            n += 1
-        prefix = prefix[:n]
-    cut = max(prefix.rfind("/"), prefix.rfind(":"))
-    prefix = prefix[: cut + 1] if cut >= 0 else ""
-    host_part = prefix.split("@", 1)[-1]
-    if not prefix or host_part.count(":") + host_part.count("/") < 1 or prefix.endswith("://"):
-        raise SecretInputError(
-            f"git repositories {urls} share no host/organisation prefix; one Argo CD repo-creds "
-            "Secret cannot cover both. Put mg-deploy and mg-infrastructure under one org."
-        )
-    return prefix
 
 
 def bootstrap_secrets(platform: Platform) -> list[BootstrapSecret]:
@@ -133,28 +121,7 @@ def bootstrap_secrets(platform: Platform) -> list[BootstrapSecret]:
         )
         for name, env in sorted(platform.project.environments.items())
     ]
-    secrets.append(
-        BootstrapSecret(
-            name=platform.git.deploy_key_secret,
-            namespace=ARGOCD_NAMESPACE,
-            purpose="Argo CD repository credentials (SSH deploy key)",
-            values=(
-                SecretValue(
-                    "sshPrivateKey",
-                    DEPLOY_KEY_ENV,
-                    "Argo CD deploy key (OpenSSH private key)",
-                    generated_ssh_key=True,
-                ),
-            ),
-            plain={
-                "type": "git",
-                "url": repo_credentials_url(
-                    [platform.git.deploy.url, platform.git.infrastructure.url]
-                ),
-            },
-            labels={"argocd.argoproj.io/secret-type": "repo-creds"},
-        )
-    )
+    secrets += [repository_secret(target) for target in targets(platform)]
     if platform.tailscale.enabled and not platform.tailscale.oauth_from_doppler:
         secrets.append(
             BootstrapSecret(
@@ -176,36 +143,34 @@ def bootstrap_secrets(platform: Platform) -> list[BootstrapSecret]:
     return secrets
 
 
-def generate_deploy_key(comment: str) -> tuple[str, str]:
-    """A new ed25519 key pair in memory: (OpenSSH private key, OpenSSH public key line)."""
-    key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.OpenSSH,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode()
-    )
-    return private, f"{public} {comment}"
-
-
-def public_key_of(private_openssh: str) -> str | None:
-    try:
-        key = serialization.load_ssh_private_key(private_openssh.encode(), password=None)
-    except (ValueError, TypeError):
-        return None
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode()
+def repository_secret(target: DeployKeyTarget) -> BootstrapSecret:
+    """Argo CD's repository Secret for one repository: its exact URL and its own key."""
+    access = "write access" if target.write else "read-only"
+    return BootstrapSecret(
+        name=target.secret,
+        namespace=ARGOCD_NAMESPACE,
+        purpose=f"Argo CD repository {target.repository} (SSH deploy key, {access})",
+        values=(
+            SecretValue(
+                "sshPrivateKey",
+                target.env,
+                f"deploy key of {target.repository} (OpenSSH private key)",
+                deploy_key=target,
+            ),
+        ),
+        plain={"type": "git", "url": target.url},
+        labels=REPOSITORY_LABEL,
     )
 
 
 def read_secret_file(path: Path) -> str:
     """A value from a file only its owner can read; refuses group/world-readable files."""
+    check_secret_file(path)
+    return path.read_text().strip("\r\n")
+
+
+def check_secret_file(path: Path) -> None:
+    """Refuses a missing, special, group/world-readable or foreign file (reads no content)."""
     try:
         info = path.stat()
     except OSError as exc:
@@ -219,7 +184,6 @@ def read_secret_file(path: Path) -> str:
         )
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise SecretInputError(f"secret file {path} is not owned by you; copy it and chmod 600")
-    return path.read_text().strip("\r\n")
 
 
 @dataclass
@@ -231,9 +195,9 @@ class SecretResolver:
     assume_yes: bool = False
     prompt: Callable[[str], str] = getpass.getpass
     say: Callable[[str], None] = print
-    deploy_key_comment: str = "argocd@mgctl"
-    after_generate: Callable[[], None] | None = None  # e.g. wait until the key is on the host
-    public_keys: list[str] = field(default_factory=list)
+    # e.g. wait until the printed key is on the git host
+    after_generate: Callable[[DeployKeyTarget], None] | None = None
+    public_keys: dict[str, str] = field(default_factory=dict)  # repository -> public key
     resolved: list[str] = field(default_factory=list)  # every value handed out, for redaction
 
     def value(self, item: SecretValue) -> str:
@@ -243,30 +207,84 @@ class SecretResolver:
         self.resolved.append(found)
         return found
 
+    def source(self, item: SecretValue) -> str:
+        """Where `value` would take the value from, without reading it (dry run). Raises
+        SecretInputError for what the real run would refuse."""
+        if item.deploy_key is not None:
+            self._refuse_legacy_key()
+        if self.environ.get(item.env):
+            return f"${item.env}"
+        file_var = f"{item.env}_FILE"
+        if self.environ.get(file_var):
+            check_secret_file(Path(self.environ[file_var]))
+            return f"${file_var} ({self.environ[file_var]})"
+        if item.deploy_key is not None:
+            return "generated in memory (public half printed)"
+        if self.interactive and not self.assume_yes:
+            return "prompt (hidden input)"
+        raise self._missing(item)
+
     def _lookup(self, item: SecretValue) -> str:
+        if item.deploy_key is not None:
+            return self._deploy_key(item, item.deploy_key)
         if self.environ.get(item.env):
             return self.environ[item.env]
         file_var = f"{item.env}_FILE"
         if self.environ.get(file_var):
             return read_secret_file(Path(self.environ[file_var]))
-        can_prompt = self.interactive and not self.assume_yes
-        if item.generated_ssh_key:  # a multi-line key is not typed at a prompt
-            return self._generate_key()
-        if can_prompt:
+        if self.interactive and not self.assume_yes:
             return self.prompt(f"{item.prompt}: ").strip("\r\n")
+        raise self._missing(item)
+
+    def _missing(self, item: SecretValue) -> SecretInputError:
         why = "--yes was given" if self.assume_yes else "there is no terminal to prompt on"
-        raise SecretInputError(
+        return SecretInputError(
             f"{item.prompt}: no value and {why}. Fix: export {item.env}=… or put the value in "
-            f"a file with mode 0600 and export {file_var}=/path/to/file"
+            f"a file with mode 0600 and export {item.env}_FILE=/path/to/file"
         )
 
-    def _generate_key(self) -> str:
-        private, public = generate_deploy_key(self.deploy_key_comment)
-        self.public_keys.append(public)
-        self.say(
-            "Generated a new Argo CD deploy key. Add this PUBLIC key as a read-only deploy key "
-            "to both git repositories (GitHub: Settings → Deploy keys):\n" + public
-        )
+    def _refuse_legacy_key(self) -> None:
+        for name in (LEGACY_ENV, f"{LEGACY_ENV}_FILE"):
+            if self.environ.get(name):
+                raise SecretInputError(
+                    f"${name} is no longer read: GitHub refuses a deploy key that is already on "
+                    "another repository, so each repository has its own key. Fix: unset it and "
+                    f"set {LEGACY_ENV}_DEPLOY_FILE and {LEGACY_ENV}_INFRASTRUCTURE_FILE (two "
+                    "different keys), or set neither to have both generated"
+                )
+
+    def _deploy_key(self, item: SecretValue, target: DeployKeyTarget) -> str:
+        """A multi-line key is never typed at a prompt: given (env or file) or generated."""
+        self._refuse_legacy_key()
+        given = self.environ.get(item.env)
+        file_var = f"{item.env}_FILE"
+        if not given and self.environ.get(file_var):
+            given = read_secret_file(Path(self.environ[file_var]))
+        if given:
+            public = public_key_of(given)
+            if public is None:
+                raise SecretInputError(
+                    f"${item.env}[_FILE] for {target.repository} is not an unencrypted SSH "
+                    "private key (OpenSSH or PEM); Argo CD cannot use it. Fix: give an "
+                    "unencrypted key, or unset it to have one generated"
+                )
+            self._record(target, public)
+            self.say(target.instructions(public, generated=False))
+            return given
+        private, public = generate_deploy_key(target.comment)
+        self._record(target, public)
+        self.say(target.instructions(public, generated=True))
         if self.after_generate is not None:
-            self.after_generate()
+            self.after_generate(target)
         return private
+
+    def _record(self, target: DeployKeyTarget, public: str) -> None:
+        key = " ".join(public.split()[:2])  # type and key, without the comment
+        for repository, seen in self.public_keys.items():
+            if " ".join(seen.split()[:2]) == key and repository != target.repository:
+                raise SecretInputError(
+                    f"the deploy key for {target.repository} is the one given for "
+                    f"{repository}: GitHub refuses a deploy key that is already on another "
+                    "repository. Fix: give each repository its own key"
+                )
+        self.public_keys[target.repository] = public

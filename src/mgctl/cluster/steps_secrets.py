@@ -35,18 +35,29 @@ class SecretsStep(Step):
         return self._plan(commands, objects)
 
     def missing(self) -> list[tuple[BootstrapSecret, str]]:
+        """Secrets absent or not as bootstrap would write them: a key missing, a label or a
+        plain (non-secret) value such as a repository URL different. Values of secret keys
+        are never read."""
         out = []
         for secret in self.secrets:
-            shape = self.kubectl.secret_shape(secret.name, secret.namespace)
+            shape = self.kubectl.secret_shape(secret.name, secret.namespace, tuple(secret.plain))
             if shape is None:
                 out.append((secret, "missing"))
                 continue
-            keys, labels = shape
-            lacking = [k for k in secret.keys if k not in keys]
-            wrong = [k for k, v in secret.labels.items() if labels.get(k) != v]
-            if lacking or wrong:
-                out.append((secret, f"keys missing {lacking}, labels differ {wrong}"))
+            lacking = [k for k in secret.keys if k not in shape.keys]
+            wrong = [k for k, v in secret.labels.items() if shape.labels.get(k) != v]
+            differ = [k for k, v in secret.plain.items() if shape.plain.get(k) != v]
+            if lacking or wrong or differ:
+                parts = [
+                    *([f"keys missing {lacking}"] if lacking else []),
+                    *([f"labels differ {wrong}"] if wrong else []),
+                    *([f"{k} is {shape.plain.get(k)!r}, want {secret.plain[k]!r}" for k in differ]),
+                ]
+                out.append((secret, "; ".join(parts)))
         return out
+
+    def missing_names(self) -> frozenset[str]:
+        return frozenset(secret.name for secret, _ in self.missing())
 
     def observe(self) -> Observation:
         missing = self.missing()

@@ -15,7 +15,7 @@ from mgctl.config.services import Resources
 PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 _PG_MEMORY = re.compile(r"^([0-9]+)\s*(kB|MB|GB|TB)?$")
 _PG_UNITS = {"kB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
-# Rendered by mgctl (dr/layout.py ARCHIVE_TIMEOUT): the drill measures RPO against it.
+# Rendered by mgctl (render/backup_layout.py ARCHIVE_TIMEOUT): the drill measures RPO against it.
 MGCTL_PARAMETERS = ("archive_timeout",)
 
 

@@ -115,19 +115,77 @@ class Project(Model):
 class GitRepository(Model):
     url: str = Field(pattern=r"^(git@[^:]+:.+\.git|ssh://.+|https://.+)$")
     branch: GitBranch = "main"
-
-
-class GitRepositories(Model):
-    deploy: GitRepository
-    infrastructure: GitRepository
-    deploy_key_secret: Name = Field(
-        default="mg-repos-ssh", description="Argo CD repo-creds Secret (created by bootstrap)"
+    secret: Name = Field(
+        default="",
+        validate_default=False,
+        description="Argo CD repository Secret holding this repository's own deploy key, "
+        "created by bootstrap (default repo-deploy / repo-infrastructure)",
     )
     deploy_key_doppler_key: EnvName | None = Field(
         default=None,
-        description="Doppler key holding the deploy key; set it to let ESO own the repo-creds "
-        "Secret instead of bootstrap",
+        description="Doppler key holding this repository's deploy key; ESO then keeps the "
+        "Secret's key in sync with Doppler (rotate there)",
     )
+
+
+# Keys of the one-key-for-both-repositories design, and what replaced each.
+_REPLACED_GIT_KEYS = {
+    "deployKeySecret": "git.deploy.secret and git.infrastructure.secret",
+    "deployKeyDopplerKey": (
+        "git.deploy.deployKeyDopplerKey and git.infrastructure.deployKeyDopplerKey "
+        "(two Doppler keys)"
+    ),
+}
+
+
+class GitRepositories(Model):
+    """Each repository has its own deploy key: GitHub refuses a deploy key that is already on
+    another repository, and only mg-deploy needs write access (Image Updater's write-back)."""
+
+    deploy: GitRepository
+    infrastructure: GitRepository
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_shared_key(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key, replacement in _REPLACED_GIT_KEYS.items():
+                if key in data:
+                    raise ValueError(
+                        f"{key}: one deploy key for both repositories is gone (GitHub refuses "
+                        "a deploy key that is already on another repository); remove it and "
+                        f"set {replacement} if the defaults do not suit"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _one_key_per_repository(self) -> GitRepositories:
+        for role, repo in (("deploy", self.deploy), ("infrastructure", self.infrastructure)):
+            if not repo.secret:
+                repo.secret = f"repo-{role}"
+        if self.deploy.url == self.infrastructure.url:
+            if self.deploy.branch == self.infrastructure.branch:
+                raise ValueError(
+                    f"infrastructure.branch: mg-deploy and mg-infrastructure are both "
+                    f"{self.deploy.url} branch {self.deploy.branch!r}; give them two "
+                    "repositories or two branches"
+                )
+            return self  # two branches of one repository: one Secret and key, deploy's
+        if self.deploy.secret == self.infrastructure.secret:
+            raise ValueError(
+                f"infrastructure.secret: {self.deploy.secret!r} is also deploy.secret; each "
+                "repository needs its own Argo CD repository Secret"
+            )
+        deploy_key, infra_key = (
+            self.deploy.deploy_key_doppler_key,
+            self.infrastructure.deploy_key_doppler_key,
+        )
+        if deploy_key is not None and deploy_key == infra_key:
+            raise ValueError(
+                f"infrastructure.deployKeyDopplerKey: {deploy_key!r} is also deploy's; GitHub "
+                "refuses one deploy key on two repositories: keep two keys in Doppler"
+            )
+        return self
 
 
 class Registry(Model):

@@ -3,24 +3,33 @@ the CloudNativePG Barman Cloud plugin runs in its sidecar, invoked the same way 
 
 The tools run as the PostgreSQL OS user (they read/write the data directory, and PostgreSQL runs
 archive_command/restore_command itself). When that user cannot execute mgctl's own interpreter
-(e.g. a venv whose Python lives under /root), `Interpreter.for_user` builds a tiny venv from the
-system Python of the same minor version in the drill's temp dir and points it at mgctl's
-site-packages with a .pth file: nothing outside the temp dir changes.
+(run as root: a venv whose Python lives under /root, or a clone under any 0700 directory such as
+/root or a `mktemp -d`), `Interpreter.for_user` builds a tiny venv from the system Python of the
+same minor version in the drill's temp dir (world-readable) and copies into it what the tools
+import: barman with its `cloud` extra (and the configured compression's), resolved through the
+installed distributions' metadata. mgctl's own directories need not be readable by that user,
+and nothing outside the temp dir changes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
-import site
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.metadata import Distribution, PackageNotFoundError, distribution
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from mgctl.dr.postgres_server import OsUser
+from mgctl.render.backup_layout import DATA_COMPRESSIONS
 from mgctl.tools.command import Command, CommandError
 
 # barman-cloud console scripts -> their modules (run as `python -m`, so no shebang matters)
@@ -42,20 +51,17 @@ WAL_FLAGS = {
     "xz": "--xz",
     "zstd": "--zstd",
 }
-DATA_FLAGS = {"gzip": "--gzip", "bzip2": "--bzip2", "snappy": "--snappy", "lz4": "--lz4"}
+DATA_FLAGS = {name: f"--{name}" for name in DATA_COMPRESSIONS}
 # Python modules barman needs for each compression
 COMPRESSION_MODULES = {"snappy": "snappy", "lz4": "lz4", "zstd": "zstandard"}
+# barman's extras: what barman-cloud needs for S3, and for each compression
+BARMAN = "barman"
+CLOUD_EXTRA = "cloud"
+COMPRESSION_EXTRAS = {"snappy": "snappy", "lz4": "lz4", "zstd": "zstandard"}
 
 
 class BarmanError(RuntimeError):
     pass
-
-
-def data_compression(wal_compression: str | None) -> str | None:
-    """The base-backup compression the ObjectStore CRD allows for a configured WAL compression."""
-    if wal_compression is None:
-        return None
-    return wal_compression if wal_compression in DATA_FLAGS else "gzip"
 
 
 def check_compression_available(compression: str | None) -> None:
@@ -79,7 +85,9 @@ class Interpreter:
     note: str | None = None
 
     @classmethod
-    def for_user(cls, user: OsUser, workdir: Path) -> Interpreter:
+    def for_user(
+        cls, user: OsUser, workdir: Path, compressions: Sequence[str | None] = ()
+    ) -> Interpreter:
         probe = ["-c", "import barman.clients.cloud_walarchive, boto3"]
         if _works(user, [sys.executable, *probe]):
             return cls(sys.executable)
@@ -94,24 +102,80 @@ class Interpreter:
         shim = workdir / "barman-python"
         Command([str(system_python), "-m", "venv", "--without-pip", str(shim)], timeout=120).run()
         site_dir = shim / "lib" / f"python{version}" / "site-packages"
-        paths = [p for p in site.getsitepackages() if Path(p).is_dir()]
-        (site_dir / "mgctl-barman.pth").write_text("\n".join(paths) + "\n")
+        extras = {
+            CLOUD_EXTRA,
+            *(COMPRESSION_EXTRAS[c] for c in compressions if c in COMPRESSION_EXTRAS),
+        }
+        copied = copy_distributions(requirement_closure(BARMAN, extras), site_dir)
         python = str(shim / "bin" / "python")
         if not _works(user, [python, *probe]):
             raise BarmanError(
-                f"user {user.name!r} cannot import barman through {python} "
-                f"(site-packages {', '.join(paths)} must be readable by {user.name!r})"
+                f"user {user.name!r} cannot import barman through {python} (copied "
+                f"{', '.join(copied)} into {site_dir})"
             )
         return cls(
             python,
             note=(
                 f"{sys.executable} is not executable by {user.name!r}; barman-cloud runs on "
-                f"{system_python} with mgctl's site-packages via a throwaway venv in {shim}"
+                f"{system_python} in a throwaway venv in {shim} with a copy of "
+                f"{', '.join(copied)}"
             ),
         )
 
     def argv(self, tool: str, args: Sequence[str]) -> list[str]:
         return [self.python, "-m", MODULES[tool], *args]
+
+
+def requirement_closure(name: str, extras: set[str]) -> list[Distribution]:
+    """The installed distribution `name` and everything it requires with `extras`, following
+    each distribution's Requires-Dist (markers evaluated here, extras included)."""
+    found: dict[str, Distribution] = {}
+    wanted: dict[str, set[str]] = {}
+    pending: list[tuple[str, set[str]]] = [(name, set(extras))]
+    while pending:
+        current, current_extras = pending.pop()
+        key = canonicalize_name(current)
+        known = wanted.get(key)
+        if known is not None and current_extras <= known:
+            continue
+        wanted[key] = (known or set()) | current_extras
+        try:
+            dist = found.get(key) or distribution(current)
+        except PackageNotFoundError as exc:
+            raise BarmanError(
+                f"{current} (needed by barman-cloud) is not installed beside mgctl: "
+                f"pip install 'barman[{','.join(sorted(extras))}]'"
+            ) from exc
+        found[key] = dist
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            contexts = [{"extra": extra} for extra in wanted[key]] or [{"extra": ""}]
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate(c) for c in contexts):
+                pending.append((requirement.name, set(requirement.extras)))
+    return [found[key] for key in sorted(found)]
+
+
+def copy_distributions(dists: list[Distribution], site_dir: Path) -> list[str]:
+    """Copy each distribution's installed files (its RECORD, scripts outside site-packages
+    left out) into `site_dir`, readable by everyone; returns `name version` of each."""
+    copied = []
+    for dist in dists:
+        for entry in dist.files or []:
+            relative = PurePosixPath(str(entry))
+            if relative.parts and relative.parts[0] == "..":
+                continue  # console scripts in bin/: the tools run as `python -m`
+            source = Path(str(dist.locate_file(entry)))
+            if not source.is_file():
+                continue
+            target = site_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            shutil.copyfile(source, target)
+            target.chmod(0o755 if os.access(source, os.X_OK) else 0o644)
+        copied.append(f"{dist.metadata['Name']} {dist.version}")
+    for directory in [site_dir, *(p for p in site_dir.rglob("*") if p.is_dir())]:
+        directory.chmod(0o755)
+    return copied
 
 
 def _works(user: OsUser, argv: Sequence[str]) -> bool:

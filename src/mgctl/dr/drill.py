@@ -22,17 +22,16 @@ from typing import Any
 from mgctl.config import Platform
 from mgctl.config.data import Database
 from mgctl.config.units import parse_duration
-from mgctl.dr import layout
 from mgctl.dr.barman_cloud import (
     BarmanCloud,
     Interpreter,
     check_compression_available,
-    data_compression,
 )
 from mgctl.dr.catalog import read_catalog
 from mgctl.dr.postgres_server import OsUser, PostgresServer
 from mgctl.dr.processes import free_ports, wait_until
 from mgctl.dr.seaweedfs import SeaweedFS
+from mgctl.render import backup_layout as layout
 
 Progress = Callable[[str], None]
 
@@ -184,7 +183,7 @@ def run_drill(
     db = choose_database(platform, options.database)
     store_cfg = platform.object_store
     wal_comp = db.backup.compression
-    data_comp = data_compression(wal_comp)
+    data_comp = layout.data_compression(wal_comp)
     check_compression_available(wal_comp)
     check_compression_available(data_comp)
     bucket = store_cfg.buckets.databases
@@ -202,6 +201,13 @@ def run_drill(
         notes.append(user_note)
     workdir = Path(tempfile.mkdtemp(prefix="mgctl-drill-"))
     workdir.chmod(0o755)  # the PostgreSQL user must reach its data dirs inside
+    if not user.can_enter(workdir):
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise ValueError(  # a setup problem (exit 2), not a failed restore
+            f"user {user.name!r} cannot reach {workdir}: a directory above it is not "
+            f"searchable by other users. Fix: TMPDIR=/tmp (or another world-searchable "
+            "directory) for the drill"
+        )
     source: PostgresServer | None = None
     restored: PostgresServer | None = None
     own_seaweed = seaweedfs is None
@@ -211,7 +217,7 @@ def run_drill(
             progress(f"starting SeaweedFS (S3) in {workdir}")
             seaweed.start()
         seaweed.store().ensure_bucket(bucket)
-        interpreter = Interpreter.for_user(user, workdir)
+        interpreter = Interpreter.for_user(user, workdir, (wal_comp, data_comp))
         if interpreter.note:
             notes.append(interpreter.note)
         barman = BarmanCloud(

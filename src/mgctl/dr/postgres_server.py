@@ -83,6 +83,16 @@ class OsUser:
         full_env = {**os.environ, **(env or {})}
         return Command(self.argv(argv), env=full_env, timeout=timeout).run(stdin=stdin)
 
+    def can_enter(self, path: Path) -> bool:
+        """Whether this user can reach `path` (every directory above it searchable)."""
+        if not self.via_runuser:
+            return os.access(path, os.X_OK)
+        try:
+            Command(self.argv(["test", "-x", str(path)]), timeout=30).run()
+        except CommandError:
+            return False
+        return True
+
     def make_dir(self, path: Path, mode: int = 0o700) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         os.chown(path, self.uid, self.gid)

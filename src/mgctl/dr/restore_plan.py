@@ -1,10 +1,15 @@
-"""`mgctl dr restore-plan DATABASE --to TIMESTAMP`: the ordered restore runbook for one database.
+"""`mgctl dr restore-plan DATABASE --to TIMESTAMP|latest`: the ordered restore runbook.
 
 Postgres comes back by point-in-time recovery: a new Cluster (same name, so services, Secrets
 and the `<name>-rw` Service stay valid) bootstrapped from the ObjectStore catalog with a
-`recoveryTarget`, archiving to a fresh serverName so the old catalog stays untouched. Volume
-data of the services' namespaces comes back from Velero (the newest Completed backup before the
-target). Every step carries a check that must pass before the next one.
+`recoveryTarget` (none for `latest`: the end of the archived WAL), archiving to a fresh
+serverName so the old catalog stays untouched. Volume data of the services' namespaces comes
+back from Velero (the newest Completed backup before the target). Every step carries a check
+that must pass before the next one.
+
+`--from-database OLD` restores DATABASE from the catalog of another database: the way to carry
+the data over when a database was renamed in platform.yaml (the old Cluster is kept running by
+its Prune=false,Delete=false sync options; `mgctl render` prints this command).
 """
 
 from __future__ import annotations
@@ -17,12 +22,23 @@ from typing import Any
 from mgctl.config import Platform
 from mgctl.config.data import Database
 from mgctl.config.units import parse_duration
-from mgctl.dr import layout
 from mgctl.dr.drill import choose_database
-from mgctl.render.database_charts import archiver_plugin, cluster_spec
+from mgctl.render import backup_layout as layout
+from mgctl.render.database_charts import (
+    KEPT_RESOURCES,
+    NEVER_DELETED,
+    SYNC_OPTIONS,
+    archiver_plugin,
+    cluster_spec,
+    object_store,
+    offsite_object_store,
+)
 from mgctl.render.filemap import to_yaml
 
 ORIGIN = "origin"
+LATEST = "latest"
+SEAWEEDFS_FORWARD = "kubectl -n seaweedfs port-forward svc/seaweedfs-s3 8333:8333 &"
+SEAWEEDFS_LOCAL = "http://127.0.0.1:8333"
 
 
 @dataclass
@@ -41,14 +57,18 @@ class RestorePlan:
     new_server_name: str
     source_object_store: str
     cluster: dict[str, Any]
+    catalog_endpoint: str
+    source_database: str
     steps: list[Step] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "database": self.database,
+            "sourceDatabase": self.source_database,
             "target": self.target,
             "newServerName": self.new_server_name,
             "sourceObjectStore": self.source_object_store,
+            "catalogEndpoint": self.catalog_endpoint,
             "cluster": self.cluster,
             "steps": [s.__dict__ for s in self.steps],
         }
@@ -65,25 +85,34 @@ def parse_target(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def parse_recovery_target(text: str) -> datetime | None:
+    """`latest` (None: replay every archived WAL) or a timestamp (`parse_target`).
+
+    A time after the newest archived commit is not "latest": PostgreSQL 13+ stops with
+    "recovery ended before configured recovery target was reached"."""
+    return None if text.strip().lower() == LATEST else parse_target(text)
+
+
 def recovery_cluster(
     platform: Platform,
     db: Database,
-    target: datetime,
+    target: datetime | None,
     new_server_name: str,
     source_object_store: str,
+    source_server_name: str | None = None,
 ) -> dict[str, Any]:
     spec = cluster_spec(platform, db)
-    spec["bootstrap"] = {
-        "recovery": {
-            "source": ORIGIN,
-            "database": db.database,
-            "owner": db.owner,
-            "secret": {"name": layout.credentials_secret(db)},
-            "recoveryTarget": {
-                "targetTime": target.astimezone(UTC).isoformat(timespec="microseconds")
-            },
-        }
+    recovery: dict[str, Any] = {
+        "source": ORIGIN,
+        "database": db.database,
+        "owner": db.owner,
+        "secret": {"name": layout.credentials_secret(db)},
     }
+    if target is not None:
+        recovery["recoveryTarget"] = {
+            "targetTime": target.astimezone(UTC).isoformat(timespec="microseconds")
+        }
+    spec["bootstrap"] = {"recovery": recovery}
     spec["externalClusters"] = [
         {
             "name": ORIGIN,
@@ -91,7 +120,7 @@ def recovery_cluster(
                 "name": layout.PLUGIN,
                 "parameters": {
                     "barmanObjectName": source_object_store,
-                    "serverName": layout.server_name(db),
+                    "serverName": source_server_name or layout.server_name(db),
                 },
             },
         }
@@ -108,6 +137,7 @@ def recovery_cluster(
                 "app.kubernetes.io/component": "database",
                 "app.kubernetes.io/managed-by": "mgctl",
             },
+            "annotations": {SYNC_OPTIONS: NEVER_DELETED},  # as the rendered Cluster
         },
         "spec": spec,
     }
@@ -153,23 +183,35 @@ def newest_velero_backups(
 def build_plan(
     platform: Platform,
     database: str,
-    target: datetime,
+    target: datetime | None,
     offsite: bool = False,
     velero_backups: Any | None = None,
+    source_database: str | None = None,
+    now: datetime | None = None,
 ) -> RestorePlan:
+    """`target` None: recover to the end of the archived WAL (`--to latest`). `source_database`:
+    the catalog to recover from, when it is another database's (a rename)."""
     db = choose_database(platform, database)
     if offsite and platform.object_store.offsite is None:
         raise ValueError("--offsite: objectStore.offsite is not configured in platform.yaml")
-    stamp = target.astimezone(UTC).strftime("%Y%m%d%H%M")
+    source_db = _source_database(db, source_database)
+    renamed = source_db.name != db.name
+    when = target or now or datetime.now(UTC)
+    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M")
     new_server = f"{db.name}-r{stamp}"
-    source = layout.offsite_object_store_name(db) if offsite else layout.object_store_name(db)
-    target_text = target.astimezone(UTC).isoformat(timespec="microseconds")
+    source = (
+        layout.offsite_object_store_name(source_db)
+        if offsite
+        else layout.object_store_name(source_db)
+    )
+    target_text = target.astimezone(UTC).isoformat(timespec="microseconds") if target else LATEST
     services = sorted(
         s.name for s in platform.services if s.database == db.name or db.name in s.egress.databases
     )
     ns = layout.NAMESPACE
-    cluster = recovery_cluster(platform, db, target, new_server, source)
-    plan = RestorePlan(db.name, target_text, new_server, source, cluster)
+    cluster = recovery_cluster(platform, db, target, new_server, source, source_db.name)
+    endpoint = _catalog_endpoint(platform, offsite)
+    plan = RestorePlan(db.name, target_text, new_server, source, cluster, endpoint, source_db.name)
     q = shlex.quote
 
     bucket = (
@@ -177,21 +219,23 @@ def build_plan(
         if offsite and platform.object_store.offsite
         else platform.object_store.buckets.databases
     )
+    catalog = f"s3://{bucket}/{layout.catalog_prefix(source_db)}"
+    covers = (
+        f"last_backup_end is before {target_text} and last_wal_time is after it"
+        if target
+        else "it has a completed base backup and last_wal_time is recent (recovery replays "
+        "every archived WAL)"
+    )
     plan.steps.append(
         Step(
             "Confirm the catalog covers the target",
             "PITR needs a base backup that ended before the target and archived WAL past it.",
-            [
-                "kubectl -n seaweedfs port-forward svc/seaweedfs-s3 8333:8333 &"
-                if platform.object_store.type == "seaweedfs" and not offsite
-                else "# the object store is external: use its endpoint directly",
-                "mgctl dr status -c platform.yaml --output json"
-                + (" --endpoint http://127.0.0.1:8333" if not offsite else ""),
-            ],
-            f"databases[{db.name}]: last_backup_end is before {target_text} and last_wal_time "
-            f"is after it (catalog s3://{bucket}/{layout.catalog_prefix(db)})",
+            _status_commands(platform, offsite, source_db.name if renamed else None),
+            f"databases[{source_db.name}]: {covers} (catalog {catalog} at {endpoint})",
         )
     )
+    if renamed:
+        plan.steps.append(_source_store_step(platform, db, source_db, offsite, source))
     apps = [db.name, *services]
     plan.steps.append(
         Step(
@@ -222,32 +266,58 @@ def build_plan(
                 ),
             )
         )
-    plan.steps.append(
-        Step(
-            "Remove the damaged cluster (its WAL is already in the catalog)",
-            "The recovered cluster takes the same name so Services, Secrets and clients keep "
-            f"working; it archives to serverName {new_server}, leaving the old catalog intact.",
-            [
-                f"kubectl -n {ns} exec {db.name}-1 -c postgres -- psql -Atc "
-                '"SELECT pg_walfile_name(pg_switch_wal())"   # if the primary still runs: '
-                "archive the open WAL segment, then wait until dr status shows it",
-                f"kubectl -n {ns} get cluster {db.name} -o yaml > {db.name}-before-restore.yaml",
-                f"kubectl -n {ns} delete cluster {db.name} --wait=true",
-            ],
-            f'test -z "$(kubectl -n {ns} get pods,pvc -l cnpg.io/cluster={db.name} -o name)"',
-        )
+    switch_wal = (
+        f"kubectl -n {ns} exec {source_db.name}-1 -c postgres -- psql -Atc "
+        '"SELECT pg_walfile_name(pg_switch_wal())"   # if the primary still runs: '
+        "archive the open WAL segment, then wait until dr status shows it"
     )
+    if renamed:
+        plan.steps.append(
+            Step(
+                f"Archive {source_db.name}'s last WAL, remove the new, empty {db.name}",
+                f"{db.name} was created empty by the rename; it is replaced by a recovery of "
+                f"{source_db.name}'s catalog. {source_db.name} itself keeps running (its sync "
+                "options keep Argo CD from deleting it) until you retire it at the end.",
+                [
+                    switch_wal,
+                    f"kubectl -n {ns} delete cluster {db.name} --wait=true",
+                ],
+                f'test -z "$(kubectl -n {ns} get pods,pvc -l cnpg.io/cluster={db.name} -o name)"',
+            )
+        )
+    else:
+        plan.steps.append(
+            Step(
+                "Remove the damaged cluster (its WAL is already in the catalog)",
+                "The recovered cluster takes the same name so Services, Secrets and clients keep "
+                f"working; it archives to serverName {new_server}, leaving the old catalog "
+                "intact.",
+                [
+                    switch_wal,
+                    f"kubectl -n {ns} get cluster {db.name} -o yaml > "
+                    f"{db.name}-before-restore.yaml",
+                    f"kubectl -n {ns} delete cluster {db.name} --wait=true",
+                ],
+                f'test -z "$(kubectl -n {ns} get pods,pvc -l cnpg.io/cluster={db.name} -o name)"',
+            )
+        )
     manifest_file = f"{db.name}-recovery.yaml"
+    replay = f"replays WAL up to {target_text}" if target else "replays every archived WAL"
     plan.steps.append(
         Step(
             f"Create the recovered cluster (PITR to {target_text})",
-            f"CNPG restores the newest base backup before the target from {source} and "
-            "replays WAL up to it, then promotes.",
+            f"CNPG restores the newest base backup before the target from {source} "
+            f"(serverName {source_db.name}) and {replay}, then promotes.",
             [f"kubectl apply --server-side -f {manifest_file}   # the manifest below"],
             f"kubectl -n {ns} wait cluster/{db.name} --for=condition=Ready --timeout="
             f"{max(1, _hours(platform.backups.rto))}h",
             manifest=to_yaml(cluster),
         )
+    )
+    stopped = (
+        f"the log's 'recovery stopping before commit ... time' is at or just after {target_text}"
+        if target
+        else "the log shows 'archive recovery complete'"
     )
     plan.steps.append(
         Step(
@@ -257,10 +327,10 @@ def build_plan(
                 f"kubectl -n {ns} exec {db.name}-1 -c postgres -- psql -d {q(db.database)} -Atc "
                 '"SELECT pg_is_in_recovery(), now()"',
                 f"kubectl -n {ns} logs {db.name}-1 -c postgres | grep -E "
-                "'recovery stopping before|selected new timeline'",
+                "'recovery stopping before|archive recovery complete|selected new timeline'",
             ],
-            "pg_is_in_recovery is f; the log's 'recovery stopping before commit ... time' is "
-            f"at or just after {target_text}; your own newest-row query shows the expected state",
+            f"pg_is_in_recovery is f; {stopped}; your own newest-row query shows the expected "
+            "state",
         )
     )
     plan.steps.append(
@@ -272,55 +342,9 @@ def build_plan(
             "-o jsonpath='{.status.phase}'   # completed",
         )
     )
-    velero_cmds: list[str] = []
-    restore_name = f"{db.name}-{stamp}"
-    target_namespaces = services
-    if target_namespaces:
-        chosen = (
-            newest_velero_backups(platform, velero_backups, target, target_namespaces)
-            if (velero_backups is not None)
-            else {}
-        )
-        for schedule in platform.backups.velero_schedules:
-            covered = [
-                n
-                for n in target_namespaces
-                if (
-                    "*" in schedule.included_namespaces
-                    or n in schedule.included_namespaces
-                    or not schedule.included_namespaces
-                )
-                and n not in schedule.excluded_namespaces
-            ]
-            if not covered:
-                continue
-            source_flag = (
-                f"--from-backup {q(chosen[schedule.name])}"
-                if schedule.name in chosen
-                else f"--from-schedule {q(_velero_schedule_name(schedule.name))}"
-            )
-            velero_cmds.append(
-                f"velero restore create {restore_name} {source_flag} "
-                f"--include-namespaces {','.join(covered)} --existing-resource-policy=update "
-                "--wait"
-            )
-            break  # the first (most complete) schedule covering the namespaces is enough
-        plan.steps.append(
-            Step(
-                "Restore the services' volumes and state with Velero (only if they were lost)",
-                "Git (Argo CD) recreates manifests; Velero brings back PVC data (Kopia) and "
-                "objects not in git. The database namespace is never restored by Velero: its "
-                "data came from PITR above."
-                + (
-                    ""
-                    if velero_backups is not None
-                    else " Without --kubeconfig the newest backup of the schedule is used; "
-                    "pass --kubeconfig to pick the newest one before the target."
-                ),
-                velero_cmds or ["# no Velero schedule covers these namespaces"],
-                f"velero restore describe {restore_name}   # Phase: Completed, Errors: 0",
-            )
-        )
+    velero = _velero_step(platform, db, services, when, stamp, velero_backups)
+    if velero is not None:
+        plan.steps.append(velero)
     plan.steps.append(
         Step(
             "Make git match, then unfreeze",
@@ -337,7 +361,157 @@ def build_plan(
             '{.status.health.status}{"\\n"}{end}\'   # all Synced/Healthy, services scaled up',
         )
     )
+    if renamed:
+        plan.steps.append(_retire_step(source_db, bucket))
     return plan
+
+
+def _source_database(db: Database, source: str | None) -> Database:
+    """The database whose catalog is read: `db` itself, or the old name of a renamed one."""
+    if source is None or source == db.name:
+        return db
+    return db.model_copy(update={"name": source})
+
+
+def _catalog_endpoint(platform: Platform, offsite: bool) -> str:
+    """Where `dr status` reads the catalog from a workstation: the in-cluster SeaweedFS only
+    through a port-forward, any external store at its own endpoint."""
+    store = platform.object_store
+    if offsite and store.offsite is not None:
+        return store.offsite.endpoint
+    if store.type == "seaweedfs":
+        return SEAWEEDFS_LOCAL
+    return store.s3_endpoint
+
+
+def _status_commands(platform: Platform, offsite: bool, catalog: str | None) -> list[str]:
+    store = platform.object_store
+    keys = (
+        (store.offsite.access_key_key, store.offsite.secret_key_key)
+        if offsite and store.offsite is not None
+        else (store.access_key_key, store.secret_key_key)
+    )
+    endpoint = _catalog_endpoint(platform, offsite)
+    commands = []
+    if store.type == "seaweedfs" and not offsite:
+        commands.append(SEAWEEDFS_FORWARD)
+    status = (
+        f"AWS_ACCESS_KEY_ID=<{keys[0]}> AWS_SECRET_ACCESS_KEY=<{keys[1]}> "
+        f"mgctl dr status -c platform.yaml --endpoint {endpoint}"
+    )
+    if offsite:
+        status += " --offsite"
+    if catalog is not None:
+        status += f" --catalog {shlex.quote(catalog)}"
+    commands.append(status + " --output json")
+    return commands
+
+
+def _source_store_step(
+    platform: Platform, db: Database, source_db: Database, offsite: bool, store_name: str
+) -> Step:
+    """The old database's ObjectStore is kept with its Cluster (sync options); if it was
+    deleted, this one reads the same catalog with the new database's S3 credentials."""
+    store = platform.object_store
+    if offsite and store.offsite is not None:
+        manifest = offsite_object_store(store.offsite, source_db)
+        manifest["spec"]["configuration"]["s3Credentials"] = offsite_object_store(
+            store.offsite, db
+        )["spec"]["configuration"]["s3Credentials"]
+    else:
+        manifest = object_store(store, source_db)
+        manifest["spec"]["configuration"]["s3Credentials"] = object_store(store, db)["spec"][
+            "configuration"
+        ]["s3Credentials"]
+    ns = layout.NAMESPACE
+    return Step(
+        f"Make sure the ObjectStore {store_name} still reads {source_db.name}'s catalog",
+        f"The recovery reads {source_db.name}'s catalog through this ObjectStore; it is kept "
+        f"with {source_db.name}'s Cluster unless someone deleted it.",
+        [
+            f"kubectl -n {ns} get objectstores.barmancloud.cnpg.io {store_name} || "
+            f"kubectl apply --server-side -f {store_name}.yaml   # the manifest below",
+        ],
+        f"kubectl -n {ns} get objectstores.barmancloud.cnpg.io {store_name} "
+        "-o jsonpath='{.spec.configuration.destinationPath}'   # "
+        + manifest["spec"]["configuration"]["destinationPath"],
+        manifest=to_yaml(manifest),
+    )
+
+
+def _retire_step(source_db: Database, bucket: str) -> Step:
+    ns = layout.NAMESPACE
+    name = source_db.name
+    return Step(
+        f"Retire the old cluster {name} (only after the checks above pass)",
+        "Argo CD no longer manages it and never deletes it: its sync options say "
+        "Prune=false,Delete=false. Deleting the Cluster deletes its volumes; the catalog in "
+        "the bucket stays (nothing applies its retention any more: delete it by hand when "
+        "no longer needed).",
+        [
+            f"kubectl -n {ns} delete {KEPT_RESOURCES} -l app.kubernetes.io/name={name}",
+            f"# later, when its backups are no longer wanted: delete s3://{bucket}/{name}/",
+        ],
+        f'test -z "$(kubectl -n {ns} get pods,pvc -l cnpg.io/cluster={name} -o name)"',
+    )
+
+
+def _velero_step(
+    platform: Platform,
+    db: Database,
+    services: list[str],
+    when: datetime,
+    stamp: str,
+    velero_backups: Any | None,
+) -> Step | None:
+    if not services:
+        return None
+    q = shlex.quote
+    velero_cmds: list[str] = []
+    restore_name = f"{db.name}-{stamp}"
+    chosen = (
+        newest_velero_backups(platform, velero_backups, when, services)
+        if (velero_backups is not None)
+        else {}
+    )
+    for schedule in platform.backups.velero_schedules:
+        covered = [
+            n
+            for n in services
+            if (
+                "*" in schedule.included_namespaces
+                or n in schedule.included_namespaces
+                or not schedule.included_namespaces
+            )
+            and n not in schedule.excluded_namespaces
+        ]
+        if not covered:
+            continue
+        source_flag = (
+            f"--from-backup {q(chosen[schedule.name])}"
+            if schedule.name in chosen
+            else f"--from-schedule {q(_velero_schedule_name(schedule.name))}"
+        )
+        velero_cmds.append(
+            f"velero restore create {restore_name} {source_flag} "
+            f"--include-namespaces {','.join(covered)} --existing-resource-policy=update "
+            "--wait"
+        )
+        break  # the first (most complete) schedule covering the namespaces is enough
+    return Step(
+        "Restore the services' volumes and state with Velero (only if they were lost)",
+        "Git (Argo CD) recreates manifests; Velero brings back PVC data (Kopia) and "
+        "objects not in git. The database namespace is never restored by Velero: its "
+        "data came from PITR above."
+        + (
+            ""
+            if velero_backups is not None
+            else " Without --kubeconfig the newest backup of the schedule is used; "
+            "pass --kubeconfig to pick the newest one before the target."
+        ),
+        velero_cmds or ["# no Velero schedule covers these namespaces"],
+        f"velero restore describe {restore_name}   # Phase: Completed, Errors: 0",
+    )
 
 
 def _hours(duration: str) -> int:
@@ -350,9 +524,14 @@ def _velero_schedule_name(name: str) -> str:
 
 
 def format_plan(plan: RestorePlan) -> str:
+    source = (
+        f"{plan.source_database}'s catalog through ObjectStore {plan.source_object_store}"
+        if plan.source_database != plan.database
+        else f"source ObjectStore {plan.source_object_store}"
+    )
     lines = [
-        f"Restore plan for {plan.database} to {plan.target} (source ObjectStore "
-        f"{plan.source_object_store}; new WAL archive serverName {plan.new_server_name})",
+        f"Restore plan for {plan.database} to {plan.target} ({source}; new WAL archive "
+        f"serverName {plan.new_server_name}; catalog read at {plan.catalog_endpoint})",
     ]
     for i, step in enumerate(plan.steps, 1):
         lines.append(f"\n{i}. {step.title}")

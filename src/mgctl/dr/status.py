@@ -18,11 +18,12 @@ from typing import Any
 from dateutil import parser as dateparser
 
 from mgctl.config import Platform
+from mgctl.config.data import Database, DatabaseCredentials
 from mgctl.config.units import parse_duration
-from mgctl.dr import layout
 from mgctl.dr.catalog import read_catalog
 from mgctl.dr.cron import max_interval_seconds
 from mgctl.dr.s3 import S3Error, S3Store
+from mgctl.render import backup_layout as layout
 from mgctl.tools.command import Command, CommandError
 
 # A scheduled backup may start late and take a while: allow this much beyond the interval.
@@ -99,13 +100,19 @@ def _age(now: datetime, then: datetime | None) -> float | None:
 
 
 def database_status(
-    platform: Platform, store: S3Store, now: datetime, bucket: str | None = None
+    platform: Platform,
+    store: S3Store,
+    now: datetime,
+    bucket: str | None = None,
+    extra: list[str] | None = None,
 ) -> list[DatabaseStatus]:
-    """`bucket` defaults to objectStore.buckets.databases (the off-site bucket for --offsite)."""
+    """`bucket` defaults to objectStore.buckets.databases (the off-site bucket for --offsite).
+    `extra`: catalogs of databases no longer in platform.yaml (renamed or removed: their
+    Clusters keep archiving), judged with the default backup schedule."""
     bucket = bucket or platform.object_store.buckets.databases
     rpo = parse_duration(platform.backups.rpo)
     results: list[DatabaseStatus] = []
-    for db in platform.databases:
+    for db in [*platform.databases, *_former_databases(platform, extra or [])]:
         prefix = layout.catalog_prefix(db)
         status = DatabaseStatus(
             database=db.name,
@@ -152,6 +159,23 @@ def database_status(
                     f"{_human(rpo)}: a failure now would lose more than the RPO"
                 )
     return results
+
+
+def _former_databases(platform: Platform, names: list[str]) -> list[Database]:
+    current = {db.name for db in platform.databases}
+    former = []
+    for name in dict.fromkeys(names):
+        if name in current:
+            continue
+        former.append(
+            Database(
+                name=name,
+                database="app",
+                owner="app",
+                credentials=DatabaseCredentials(username_key="UNUSED", password_key="UNUSED"),
+            )
+        )
+    return former
 
 
 def fetch_velero_backups(kubeconfig: Path | None, kubectl: Path, namespace: str = "velero") -> Any:

@@ -7,6 +7,14 @@ set, an off-site copy: a CronJob that mirrors the catalog prefix to the external
 rclone, plus a second ObjectStore on that bucket that a recovery can read from. A cluster has
 exactly one WAL archiver, so a second archiving ObjectStore is not possible; the copy keeps the
 barman layout, so the off-site catalog restores like the primary one.
+
+Nothing a database needs to keep running and backed up is ever deleted by Argo CD: those
+objects carry `argocd.argoproj.io/sync-options: Prune=false,Delete=false` (gitops-engine
+`sync_context.go` `isPruningDisabled` skips pruning them; controller `appcontroller.go`
+`shouldBeDeleted` skips them when their Application is deleted with cascade), and the
+databases ApplicationSet preserves resources when it drops an Application. Removing or renaming
+a database in platform.yaml therefore leaves the old Cluster running; `mgctl render` says so
+and prints what to do (docs/disaster-recovery.md, "Renaming or removing a database").
 """
 
 from __future__ import annotations
@@ -18,8 +26,7 @@ from urllib.parse import urlparse
 from mgctl.config import Platform
 from mgctl.config.data import Database, ObjectStore, S3Target
 from mgctl.config.units import parse_duration
-from mgctl.dr import layout
-from mgctl.dr.barman_cloud import data_compression
+from mgctl.render import backup_layout as layout
 from mgctl.render.filemap import FileMap, to_yaml_documents
 from mgctl.render.security_contexts import restricted_container
 
@@ -32,6 +39,14 @@ VELERO_EXCLUDED_VOLUMES = "pgdata,pg-wal,scratch-data,shm"
 ACCESS_KEY = "ACCESS_KEY_ID"
 SECRET_KEY = "ACCESS_SECRET_KEY"
 REGION_KEY = "REGION"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+NEVER_DELETED = "Prune=false,Delete=false"
+# The resource types of the objects rendered with NEVER_DELETED (for `kubectl delete` by hand)
+KEPT_RESOURCES = (
+    "clusters.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,"
+    "objectstores.barmancloud.cnpg.io,externalsecrets.external-secrets.io,"
+    "podmonitors.monitoring.coreos.com,networkpolicies.networking.k8s.io"
+)
 
 
 def image(db: Database) -> str:
@@ -53,8 +68,14 @@ def _labels(db: Database) -> dict[str, str]:
     }
 
 
-def _meta(name: str, db: Database) -> dict[str, Any]:
-    return {"name": name, "namespace": layout.NAMESPACE, "labels": _labels(db)}
+def _meta(name: str, db: Database, keep: bool = True) -> dict[str, Any]:
+    """`keep`: an object the running database needs (the Cluster and what archives, backs up,
+    monitors and fences it); Argo CD never prunes or deletes it. The off-site copy is not kept:
+    turning it off must remove it, and its data lives in the external bucket."""
+    meta: dict[str, Any] = {"name": name, "namespace": layout.NAMESPACE, "labels": _labels(db)}
+    if keep:
+        meta["annotations"] = {SYNC_OPTIONS: NEVER_DELETED}
+    return meta
 
 
 def cluster_spec(platform: Platform, db: Database) -> dict[str, Any]:
@@ -116,7 +137,7 @@ def _s3_configuration(
     }
     if compression:
         configuration["wal"]["compression"] = compression
-        configuration["data"]["compression"] = data_compression(compression)
+        configuration["data"]["compression"] = layout.data_compression(compression)
     return configuration
 
 
@@ -144,7 +165,7 @@ def offsite_object_store(offsite: S3Target, db: Database) -> dict[str, Any]:
     return {
         "apiVersion": "barmancloud.cnpg.io/v1",
         "kind": "ObjectStore",
-        "metadata": _meta(layout.offsite_object_store_name(db), db),
+        "metadata": _meta(layout.offsite_object_store_name(db), db, keep=False),
         "spec": {
             "configuration": _s3_configuration(
                 layout.destination_path(offsite.bucket, db),
@@ -229,6 +250,7 @@ def _external_secret(
     secret_type: str,
     data: dict[str, str],
     static: dict[str, str] | None = None,
+    keep: bool = True,
 ) -> dict[str, Any]:
     template: dict[str, Any] = {"type": secret_type}
     if static:
@@ -239,7 +261,7 @@ def _external_secret(
     return {
         "apiVersion": "external-secrets.io/v1",
         "kind": "ExternalSecret",
-        "metadata": _meta(name, db),
+        "metadata": _meta(name, db, keep),
         "spec": {
             "refreshInterval": "1h",
             "secretStoreRef": {
@@ -285,6 +307,7 @@ def external_secrets(platform: Platform, db: Database) -> list[dict[str, Any]]:
                     SECRET_KEY: store.offsite.secret_key_key,
                 },
                 static={REGION_KEY: store.offsite.region},
+                keep=False,
             )
         )
     return docs
@@ -333,7 +356,10 @@ def offsite_copy(platform: Platform, db: Database, offsite: S3Target) -> dict[st
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": {**_meta(f"{db.name}-offsite-copy", db), "labels": _copy_labels(db)},
+        "metadata": {
+            **_meta(f"{db.name}-offsite-copy", db, keep=False),
+            "labels": _copy_labels(db),
+        },
         "spec": {
             "schedule": OFFSITE_SCHEDULE,
             "concurrencyPolicy": "Forbid",
@@ -424,7 +450,10 @@ def offsite_copy_network_policy(
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {**_meta(f"{db.name}-offsite-copy", db), "labels": _copy_labels(db)},
+        "metadata": {
+            **_meta(f"{db.name}-offsite-copy", db, keep=False),
+            "labels": _copy_labels(db),
+        },
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": f"{db.name}-offsite-copy"}},
             "policyTypes": ["Ingress", "Egress"],

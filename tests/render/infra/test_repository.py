@@ -229,7 +229,10 @@ def test_namespaces_have_pss_labels_and_reasons(files: FileMap) -> None:
 def test_developer_role(files: FileMap) -> None:
     role, binding = docs(files, "security/cluster/rbac.yaml")
     rules = {tuple(r["resources"]): r["verbs"] for r in role["rules"]}
-    assert rules[("secrets",)] == ["list"]
+    # list/watch on secrets return their data: developers get no Secret access cluster-wide
+    assert not [r for r in role["rules"] if {"secrets", "*"} & set(r["resources"])]
+    assert not [r for r in role["rules"] if "*" in r["apiGroups"] or "*" in r["verbs"]]
+    assert rules[("externalsecrets",)] == ["get", "list", "watch"]
     assert "create" in rules[("pods/exec", "pods/portforward")]
     writes = {"create", "update", "patch", "delete", "deletecollection"}
     for resources, verbs in rules.items():

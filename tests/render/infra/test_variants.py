@@ -103,16 +103,29 @@ def test_platform_namespaces_cover_every_component(files: dict[str, str]) -> Non
 
 
 def test_repository_credentials_only_with_a_doppler_key(files: dict[str, str]) -> None:
+    """One ExternalSecret per repository whose deploy key is kept in Doppler, merged into
+    that repository's own Secret."""
     assert f"{R}/security/secrets/repository-credentials.yaml" not in files
     platform = example_platform()
-    git = platform.git.model_copy(update={"deploy_key_doppler_key": "ARGOCD_REPO_SSH_KEY"})
+    deploy = platform.git.deploy.model_copy(update={"deploy_key_doppler_key": "MG_DEPLOY_KEY"})
+    git = platform.git.model_copy(update={"deploy": deploy})
     with_key = render_infrastructure(platform.model_copy(update={"git": git}))
     (secret,) = docs(with_key, "security/secrets/repository-credentials.yaml")
-    assert secret["metadata"] == {"name": "mg-repos-ssh", "namespace": "argocd"}
-    assert secret["spec"]["target"] == {"name": "mg-repos-ssh", "creationPolicy": "Merge"}
+    assert secret["metadata"] == {"name": "repo-deploy", "namespace": "argocd"}
+    assert secret["spec"]["target"] == {"name": "repo-deploy", "creationPolicy": "Merge"}
     assert secret["spec"]["data"] == [
-        {"secretKey": "sshPrivateKey", "remoteRef": {"key": "ARGOCD_REPO_SSH_KEY"}}
+        {"secretKey": "sshPrivateKey", "remoteRef": {"key": "MG_DEPLOY_KEY"}}
     ]
+    infra = platform.git.infrastructure.model_copy(
+        update={"deploy_key_doppler_key": "MG_INFRA_KEY"}
+    )
+    both = render_infrastructure(
+        platform.model_copy(update={"git": git.model_copy(update={"infrastructure": infra})})
+    )
+    names = [
+        s["metadata"]["name"] for s in docs(both, "security/secrets/repository-credentials.yaml")
+    ]
+    assert names == ["repo-deploy", "repo-infrastructure"]
 
 
 def test_manifest_named_like_an_application_is_refused() -> None:

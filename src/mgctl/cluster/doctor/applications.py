@@ -13,8 +13,9 @@ def next_step(name: str, problems: tuple[str, ...]) -> str:
     text = " ".join(problems)
     if "unable to authenticate" in text or "permission denied" in text.lower():
         return (
-            "the deploy key is not accepted: add its public half as a deploy key of the "
-            "repository (or re-create the repo-creds Secret with `mgctl bootstrap`)"
+            "the repository's deploy key is not accepted: add its public half as a deploy key "
+            "of that repository only (write access for mg-deploy), or delete its repository "
+            "Secret in argocd and re-run `mgctl bootstrap` for a new key"
         )
     if "ComparisonError" in text:
         return f"render/commit problem in git: `kubectl -n argocd describe application {name}`"

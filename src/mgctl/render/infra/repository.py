@@ -14,8 +14,6 @@ Components come from every module in `components/` exposing `build(platform)`.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -55,12 +53,7 @@ class LaidOut:
 
 def component_modules() -> list[ModuleType]:
     """Every module in components/ that exposes build(platform), in name order."""
-    found = []
-    for info in sorted(pkgutil.iter_modules(components_package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{components_package.__name__}.{info.name}")
-        if callable(getattr(module, "build", None)):
-            found.append(module)
-    return found
+    return components_package.all_modules()
 
 
 def collect_components(platform: Platform) -> list[tuple[ModuleType, Component]]:
@@ -287,8 +280,15 @@ def services_appset(platform: Platform) -> dict[str, Any]:
 
 
 def databases_appset(platform: Platform) -> dict[str, Any]:
+    """One Application per database directory. When a directory goes (a database removed or
+    renamed in platform.yaml) the controller deletes its Application; with
+    `preserveResourcesOnDeletion` the Applications it generates carry no
+    resources-finalizer (applicationset/utils/utils.go `RenderTemplateParams`; existing ones
+    lose it on the next reconcile, applicationset_controller.go `createOrUpdateInCluster`), so
+    that deletion never cascades to the Cluster and its volumes. The objects also carry
+    Prune=false,Delete=false themselves (render/database_charts.py)."""
     deploy = platform.git.deploy
-    return argo.git_directory_appset(
+    appset = argo.git_directory_appset(
         "databases",
         wave=APPSETS_WAVE,
         repo=deploy.url,
@@ -300,6 +300,8 @@ def databases_appset(platform: Platform) -> dict[str, Any]:
         pod_security="restricted",
         labels={**_part_of(platform), "mgctl.io/component": "database"},
     )
+    appset["spec"]["syncPolicy"] = {"preserveResourcesOnDeletion": True}
+    return appset
 
 
 def root_application(platform: Platform) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mgctl.argocd.view import ArgoView
 from mgctl.manifests import Finding
 from mgctl.validate.applied import (
+    data_safety,
     duplicates,
     images,
     namespaces,
@@ -53,4 +54,5 @@ def _cross_checks(view: ArgoView) -> list[Finding]:
         *values_keys.check(view),
         *images.check(view),
         *references.check(view),
+        *data_safety.check(view),
     ]

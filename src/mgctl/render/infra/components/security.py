@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from mgctl.config.platform import Platform
+from mgctl.render.infra import components
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, pss_labels
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace, PodSecurityLevel
 from mgctl.render.infra.components.external_secrets import external_secret
@@ -42,10 +43,8 @@ def platform_namespaces(platform: Platform) -> list[Namespace]:
     """Every namespace of the platform with its Pod Security level (the least restrictive one
     any component asks for), services' namespaces restricted. Bootstrap applies these before
     installing Argo CD; security/cluster/namespaces.yaml holds the same list."""
-    from mgctl.render.infra.repository import component_modules
-
     found: dict[str, Namespace] = {}
-    for module in component_modules():
+    for module in components.all_modules():
         if module.__name__ == __name__:
             continue
         for component in module.build(platform):
@@ -118,9 +117,16 @@ def developer_rbac() -> list[dict[str, Any]]:
                 "resources": ["pods/exec", "pods/portforward"],
                 "verbs": ["get", "create"],
             },
-            # Which secrets exist, without `get`. Note: a list response carries the data too;
-            # see docs/infrastructure.md (Security).
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]},
+            # Which Secrets exist and where their values come from, without the values: the
+            # ExternalSecrets name each Secret and its Doppler keys. No `secrets` rule at all:
+            # `list` (and `watch`) return every Secret's data, so the seed's "list without
+            # reading" cannot be had. Exceptions are namespace-scoped Roles
+            # (docs/infrastructure.md, Developer RBAC).
+            {
+                "apiGroups": ["external-secrets.io"],
+                "resources": ["externalsecrets"],
+                "verbs": read,
+            },
         ],
     }
     binding = {
@@ -156,21 +162,24 @@ def registry_pull_secret(platform: Platform, namespace: str) -> dict[str, Any]:
     )
 
 
-def deploy_key_doppler_key(platform: Platform) -> str | None:
-    """The Doppler key holding Argo CD's deploy key, when the team keeps it there
-    (`git.deployKeyDopplerKey`); None: the bootstrap-created Secret is the only copy."""
-    key = platform.git.deploy_key_doppler_key
-    return str(key) if key else None
-
-
-def repository_credentials(platform: Platform, doppler_key: str) -> dict[str, Any]:
-    """Keeps the bootstrap-created repo-creds Secret's key in sync with Doppler (Merge: the
-    Secret must exist; Argo CD needs it before ESO runs)."""
-    secret = external_secret(
-        platform, platform.git.deploy_key_secret, ARGOCD_NAMESPACE, {"sshPrivateKey": doppler_key}
-    )
-    secret["spec"]["target"] = {"name": platform.git.deploy_key_secret, "creationPolicy": "Merge"}
-    return secret
+def repository_credentials(platform: Platform) -> list[dict[str, Any]]:
+    """For each repository whose deploy key the team keeps in Doppler
+    (`git.<repo>.deployKeyDopplerKey`): keep the bootstrap-created repository Secret's key in
+    sync with Doppler (Merge: the Secret must exist, Argo CD needs it before ESO runs). None
+    when bootstrap's Secrets are the only copies."""
+    secrets = []
+    repos = [platform.git.deploy, platform.git.infrastructure]
+    if repos[0].url == repos[1].url:
+        repos = repos[:1]  # two branches of one repository: one Secret (bootstrap's targets)
+    for repo in repos:
+        if not repo.deploy_key_doppler_key:
+            continue
+        secret = external_secret(
+            platform, repo.secret, ARGOCD_NAMESPACE, {"sshPrivateKey": repo.deploy_key_doppler_key}
+        )
+        secret["spec"]["target"] = {"name": repo.secret, "creationPolicy": "Merge"}
+        secrets.append(secret)
+    return secrets
 
 
 def pull_secret_namespaces(platform: Platform) -> list[str]:
@@ -181,11 +190,11 @@ def pull_secret_namespaces(platform: Platform) -> list[str]:
 def build(platform: Platform) -> list[Component]:
     namespaces = [namespace_manifest(ns) for ns in platform_namespaces(platform)]
     secrets: dict[str, list[dict[str, Any]]] = {}
-    doppler_key = deploy_key_doppler_key(platform)
-    if doppler_key:
-        # Optional: a missing Doppler key would leave this ExternalSecret Degraded and stop the
-        # root Application's waves, so it is rendered only when the key is configured.
-        secrets["repository-credentials"] = [repository_credentials(platform, doppler_key)]
+    # Optional: a missing Doppler key would leave the ExternalSecret Degraded and stop the
+    # root Application's waves, so each is rendered only when its key is configured.
+    repository = repository_credentials(platform)
+    if repository:
+        secrets["repository-credentials"] = repository
     if platform.registry.pull_secret:
         secrets["registry-credentials"] = [
             registry_pull_secret(platform, ns) for ns in pull_secret_namespaces(platform)

@@ -1,4 +1,5 @@
-"""Names and paths shared by the rendered CNPG objects, the drill, `dr status` and restore plans.
+"""Names and paths shared by the rendered CNPG objects, the drill, `dr status` and restore plans
+(render owns them; dr reads them).
 
 CloudNativePG's Barman Cloud plugin writes a catalog at
 `<destinationPath>/<serverName>/{base/<backup id>/..., wals/<timeline+log>/<segment>...}`;
@@ -51,3 +52,15 @@ def offsite_s3_secret(db: Database) -> str:
 def catalog_prefix(db: Database) -> str:
     """Key prefix of the catalog inside the bucket."""
     return f"{db.name}/{server_name(db)}/"
+
+
+# Base-backup compressions the ObjectStore CRD (and barman-cloud-backup) accept; WAL
+# compression allows more (e.g. xz), base backups fall back to gzip then.
+DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
+
+
+def data_compression(wal_compression: str | None) -> str | None:
+    """The base-backup compression the ObjectStore CRD allows for a configured WAL compression."""
+    if wal_compression is None:
+        return None
+    return wal_compression if wal_compression in DATA_COMPRESSIONS else "gzip"
