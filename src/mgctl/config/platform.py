@@ -67,7 +67,8 @@ class Platform(Model):
                 )
             if service.egress.kafka and not self.kafka.enabled:
                 errors.append(f"services[{i}].egress.kafka: egress.kafka needs kafka.enabled")
-            ports = [service.port] + [p.port for s in service.sidecars for p in s.ports]
+            ports = [service.port] if service.port is not None else []
+            ports += [p.port for s in service.sidecars for p in s.ports]
             for port, count in Counter(ports).items():
                 if count > 1:
                     errors.append(

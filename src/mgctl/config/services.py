@@ -105,19 +105,68 @@ class Image(Model):
         return value
 
 
+ProbeType = Literal["httpGet", "tcpSocket", "grpc", "exec"]
+
+
 class Probe(Model):
+    """One kubelet probe of the main container: an HTTP GET, a TCP connect, a gRPC health
+    check or a command (exec)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "exec"}}, "required": ["type"]},
+            "then": {"required": ["command"]},
+        }
+    )
+
     enabled: bool = True
-    type: Literal["httpGet", "tcpSocket", "grpc"] = "httpGet"
-    path: str | None = None
-    port: str | int = "http"
+    type: ProbeType = "httpGet"
+    path: str | None = Field(default=None, description="httpGet only")
+    port: PortName | int = Field(
+        default="http",
+        description="A port name of the main container or a number; grpc takes a number "
+        "('http' = the service's port)",
+    )
+    command: list[str] | None = Field(
+        default=None, min_length=1, description="exec only: the command the kubelet runs"
+    )
+    service: str | None = Field(default=None, description="grpc only: the health service name")
     initial_delay_seconds: int | None = Field(default=None, ge=0)
     period_seconds: int | None = Field(default=None, ge=1)
     timeout_seconds: int | None = Field(default=None, ge=1)
     failure_threshold: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="after")
+    def _fields_of_its_type(self) -> Probe:
+        """The kubelet reads only the handler of the probe's type; a field of another handler
+        would be silently ignored."""
+        if self.type == "exec" and not self.command:
+            raise ValueError(
+                "command: an exec probe needs the command to run, e.g. command: [/app/healthcheck]"
+            )
+        misplaced = [
+            key
+            for key, used_by in (("command", "exec"), ("service", "grpc"), ("path", "httpGet"))
+            if getattr(self, key) is not None and self.type != used_by
+        ]
+        if misplaced:
+            raise ValueError(
+                f"{misplaced[0]}: only a probe of type "
+                f"{dict(command='exec', service='grpc', path='httpGet')[misplaced[0]]} uses it "
+                f"(this one is {self.type}); remove it or change the type"
+            )
+        if self.type == "grpc" and isinstance(self.port, str) and self.port != "http":
+            raise ValueError(
+                f"port: a grpc probe takes a port number, not the name {self.port!r} (Kubernetes "
+                "GRPCAction.port is an integer)"
+            )
+        return self
+
 
 class Probes(Model):
-    """Defaults are the seed's Spring Boot actuator endpoints."""
+    """Defaults are the seed's Spring Boot actuator endpoints. A service without a port (a
+    worker) has no actuator: its readiness and startup probes are off unless given, and its
+    liveness probe must be given (exec, grpc or tcpSocket)."""
 
     liveness: Probe = Probe(path="/actuator/health/liveness")
     readiness: Probe = Probe(path="/actuator/health/readiness")
@@ -223,9 +272,12 @@ class Pdb(Model):
 
 
 class Metrics(Model):
+    """Prometheus scraping through a ServiceMonitor. A service without a port scrapes an
+    extraPorts port (or has metrics off, its default)."""
+
     enabled: bool = True
     path: str = "/actuator/prometheus"
-    port: str = "http"
+    port: PortName = Field(default="http", description="'http' or the name of an extraPorts port")
     interval: str = "30s"
 
 
@@ -255,9 +307,28 @@ class Build(Model):
 
 
 class Service(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"port": {"type": "null"}}, "required": ["port"]},
+            "then": {"properties": {"ingress": {"type": "null"}}},
+        }
+    )
+
     name: ServiceName
     image: Image
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int | None = Field(
+        default=8080,
+        ge=1,
+        le=65535,
+        description="The main container's port 'http' (Service, probes, ingress); null: a "
+        "worker with no port, no Service and no ingress",
+    )
+    command: list[str] | None = Field(
+        default=None, description="The main container's command (the image's ENTRYPOINT)"
+    )
+    args: list[str] | None = Field(
+        default=None, description="The main container's arguments (the image's CMD)"
+    )
     extra_ports: list[ContainerPort] = Field(
         default=[], description="More named ports of the main container, e.g. metrics"
     )
@@ -298,10 +369,71 @@ class Service(Model):
         description="Source-repository CI of the image; null: built elsewhere (no workflow)",
     )
 
+    @property
+    def is_worker(self) -> bool:
+        """No port: nothing connects to it (a Kafka consumer, a scheduler)."""
+        return self.port is None
+
+    def _worker_defaults(self) -> None:
+        """The actuator defaults assume an HTTP port; a worker gets readiness, startup and
+        metrics off unless the file gives them (its liveness probe must be given)."""
+        given = self.probes.model_fields_set if "probes" in self.model_fields_set else set()
+        off = {kind: Probe(enabled=False) for kind in ("readiness", "startup") if kind not in given}
+        if off:
+            self.probes = self.probes.model_copy(update=off)
+        if "metrics" not in self.model_fields_set:
+            self.metrics = Metrics(enabled=False)
+
+    def _port_rules(self) -> list[str]:
+        """Probes, metrics and ingress name ports the main container really has."""
+        errors = []
+        names = (["http"] if self.port is not None else []) + [p.name for p in self.extra_ports]
+        listed = ", ".join(names) or "none"
+        for kind in ("liveness", "readiness", "startup"):
+            probe: Probe = getattr(self.probes, kind)
+            if not probe.enabled:
+                continue
+            if self.is_worker and kind == "liveness" and probe.type == "httpGet":
+                errors.append(
+                    "probes.liveness: a service without a port (port: null) has no 'http' for "
+                    "the default HTTP GET: give probes.liveness {type: exec, command: [...]} "
+                    "(or grpc/tcpSocket on an extraPorts port), or enabled: false to run "
+                    "without one"
+                )
+            elif self.is_worker and probe.type == "grpc" and probe.port == "http":
+                errors.append(
+                    f"probes.{kind}.port: a service without a port has no 'http' for the grpc "
+                    "probe: give the port number it serves gRPC health on"
+                )
+            elif (
+                probe.type in ("httpGet", "tcpSocket")
+                and isinstance(probe.port, str)
+                and probe.port not in names
+            ):
+                errors.append(
+                    f"probes.{kind}.port: the main container has no port named "
+                    f"{probe.port!r} (its ports: {listed}); the kubelet would fail the "
+                    "probe forever: name one of them or give a number"
+                )
+        if self.metrics.enabled and self.metrics.port not in names:
+            errors.append(
+                f"metrics.port: the main container has no port named {self.metrics.port!r} "
+                f"(its ports: {listed}): name an extraPorts port, e.g. metrics, or set "
+                "metrics.enabled: false"
+            )
+        if self.is_worker and self.ingress is not None:
+            errors.append(
+                "ingress: a service without a port (port: null) has nothing to route to: give "
+                "it a port or remove the ingress"
+            )
+        return errors
+
     @model_validator(mode="after")
     def _pod_rules(self) -> Service:
         """What the API server and the eviction API apply to the one pod of this service."""
-        errors: list[str] = []
+        if self.is_worker:
+            self._worker_defaults()
+        errors: list[str] = self._port_rules()
         both = sorted(set(self.env) & set(self.secrets))
         if both:
             errors.append(
@@ -314,7 +446,8 @@ class Service(Model):
                 f"sidecars: container name {name!r} is used twice in the pod (the main "
                 "container is named after the service); rename the sidecar"
             )
-        ports = [("http", self.port)] + [(p.name, p.port) for p in self.extra_ports]
+        ports = [("http", self.port)] if self.port is not None else []
+        ports += [(p.name, p.port) for p in self.extra_ports]
         ports += [(p.name, p.port) for s in self.sidecars for p in s.ports]
         numbers = [number for _, number in ports]
         for number in sorted({n for n in numbers if numbers.count(n) > 1}):
