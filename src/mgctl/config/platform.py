@@ -7,12 +7,33 @@ from collections import Counter
 
 from pydantic import Field, model_validator
 
+from mgctl import catalog
 from mgctl.config import names
 from mgctl.config.base import Model
 from mgctl.config.data import Database, Kafka, ObjectStore
 from mgctl.config.operations import Backups, Observability
-from mgctl.config.project import Auth, Cluster, GitRepositories, Project, Registry, Tailscale, Tls
-from mgctl.config.services import Service
+from mgctl.config.project import (
+    Auth,
+    AuthRule,
+    AuthService,
+    AuthServiceImage,
+    Cluster,
+    GitRepositories,
+    Project,
+    Registry,
+    Tailscale,
+    Tls,
+)
+from mgctl.config.services import (
+    ContainerPort,
+    Egress,
+    Image,
+    Metrics,
+    Pdb,
+    Probe,
+    Probes,
+    Service,
+)
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -106,7 +127,14 @@ class Platform(Model):
 
     @property
     def auth_service(self) -> Service | None:
-        return next((s for s in self.services if s.name == "auth-service"), None)
+        """The auth-service mgctl runs when `auth` is configured (never one of `services`)."""
+        return None if self.auth is None else builtin_auth_service(self.auth.service)
+
+    @property
+    def deployed_services(self) -> list[Service]:
+        """Every chart under mg-deploy/services: the team's services, then the auth-service."""
+        auth = self.auth_service
+        return [*self.services, *([auth] if auth is not None else [])]
 
 
 def _name_collisions(platform: Platform) -> list[str]:
@@ -114,7 +142,14 @@ def _name_collisions(platform: Platform) -> list[str]:
     errors = []
     for i, service in enumerate(platform.services):
         owner = names.namespace_owner(service.name)
-        if owner is not None:
+        if service.name == names.AUTH_SERVICE:
+            errors.append(
+                f"services[{i}]: mgctl now runs the {names.AUTH_SERVICE} itself whenever the "
+                "auth section is given (pinned image, config from auth, 2 replicas): remove "
+                "this entry, and move replicas, resources or image to auth.service "
+                "(docs/deviations.md, migrating)"
+            )
+        elif owner is not None:
             errors.append(
                 f"services[{i}].name: {service.name!r} is a namespace the platform uses ({owner}); "
                 "each service gets the namespace of its name, so choose another, "
@@ -140,31 +175,76 @@ def _name_collisions(platform: Platform) -> list[str]:
     return errors
 
 
-def _auth_wiring(platform: Platform) -> list[str]:
-    """Traefik's ForwardAuth middleware calls the auth-service; it must exist and listen."""
-    errors = []
-    auth_index = next(
-        (i for i, s in enumerate(platform.services) if s.name == names.AUTH_SERVICE), None
+def builtin_auth_service(settings: AuthService) -> Service:
+    """The auth-service as one more service chart: mg_auth's ports (8080 for Traefik's
+    ForwardAuth, 9100 metrics), its probes (/healthz, /readyz), egress to the Auth0 JWKS,
+    callable from Traefik only, a PDB; the pinned image unless auth.service.image is given.
+    The config file, UID/GID 65532 and pod spreading are added by the renderer
+    (render/auth_service_config.py)."""
+    pin = catalog.image(names.AUTH_SERVICE)
+    image = settings.image or AuthServiceImage(repository=pin.repository, tag=pin.tag)
+    return Service(
+        name=names.AUTH_SERVICE,
+        image=Image(repository=image.repository, tag=image.tag),
+        port=names.AUTH_SERVICE_PORT,
+        extra_ports=[ContainerPort(name="metrics", port=names.AUTH_SERVICE_METRICS_PORT)],
+        replicas=settings.replicas,
+        spring_profile="",
+        resources=settings.resources,
+        probes=Probes(
+            liveness=Probe(path="/healthz"),
+            readiness=Probe(path="/readyz"),
+            startup=Probe(path="/healthz", failure_threshold=30),
+        ),
+        metrics=Metrics(enabled=True, path="/metrics", port="metrics"),
+        egress=Egress(external_https=True),  # the Auth0 JWKS
+        allow_from=["traefik"],  # Traefik's ForwardAuth middleware calls /verify
+        pdb=Pdb(enabled=True, max_unavailable=1),
+        build=None,  # built and published by mgctl's own release workflow
+        values=settings.values,
     )
-    if auth_index is None:
-        for i, service in enumerate(platform.services):
-            if service.ingress and service.ingress.auth == "required":
+
+
+def _auth_wiring(platform: Platform) -> list[str]:
+    """Traefik's ForwardAuth middleware calls the auth-service mgctl runs for `auth`, whose
+    rule table answers 403 to any request no rule covers."""
+    errors = []
+    for i, service in enumerate(platform.services):
+        ingress = service.ingress
+        if ingress is None or ingress.auth != "required":
+            continue
+        if platform.auth is None:
+            errors.append(
+                f"services[{i}].ingress.auth: 'required' sends every request through Traefik's "
+                f"ForwardAuth to the {names.AUTH_SERVICE}, which mgctl runs only when the "
+                "top-level auth section is given: add auth (tenant, audience, rules; "
+                "docs/auth-service.md) or set ingress.auth: public"
+            )
+            continue
+        for j, path in enumerate(ingress.paths):
+            if not any(_rule_covers(rule, ingress.host, path) for rule in platform.auth.rules):
+                where = "host" if path == "/" else f"paths[{j}]"
                 errors.append(
-                    f"services[{i}].ingress.auth: 'required' sends every request through "
-                    f"Traefik's ForwardAuth to the {names.AUTH_SERVICE} service, and there is "
-                    f"none: add a service named {names.AUTH_SERVICE} (docs/auth-service.md) or "
-                    "set auth: public"
+                    f"services[{i}].ingress.{where}: no auth.rules entry covers "
+                    f"{ingress.host}{path}, so the auth-service answers 403 to every request "
+                    f"there: add one to auth.rules, e.g. {{ name: {service.name}, host: "
+                    f"{ingress.host}, pathPrefix: {path.rstrip('/') or '/'}, auth: "
+                    "authenticated }, or set ingress.auth: public"
                 )
-        return errors
-    service = platform.services[auth_index]
-    if service.port != names.AUTH_SERVICE_PORT:
-        errors.append(
-            f"services[{auth_index}].port: Traefik's ForwardAuth calls {names.AUTH_SERVICE} on "
-            f"port {names.AUTH_SERVICE_PORT}; set port: {names.AUTH_SERVICE_PORT}"
-        )
-    if platform.auth is None:
-        errors.append(
-            f"services[{auth_index}]: {names.AUTH_SERVICE} needs the top-level auth section "
-            "(tenant, audience, rules) to verify tokens; add it"
-        )
     return errors
+
+
+def _rule_covers(rule: AuthRule, host: str, path: str) -> bool:
+    """Whether requests routed by PathPrefix(path) on host can match the rule (mg_auth
+    rules.py: exact host or `*.suffix`, segment-boundary path prefix). A preflight rule only
+    answers CORS preflights, so it covers no real request."""
+    if rule.auth == "preflight":
+        return False
+    if rule.host.startswith("*."):
+        suffix = rule.host[1:]
+        if not (host.endswith(suffix) and len(host) > len(suffix)):
+            return False
+    elif rule.host != host:
+        return False
+    prefix = rule.path_prefix
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")

@@ -70,6 +70,15 @@ class Image(Model):
     @field_validator("repository")
     @classmethod
     def _no_tag_in_repository(cls, value: str) -> str:
+        return cls.check_repository(value)
+
+    @field_validator("tag", mode="plain")
+    @classmethod
+    def _pinned_tag(cls, value: object) -> str | None:
+        return cls.check_tag(value)
+
+    @staticmethod
+    def check_repository(value: str) -> str:
         last = value.rsplit("/", 1)[-1]
         if ":" in last or "@" in last:
             raise ValueError(
@@ -83,9 +92,8 @@ class Image(Model):
             )
         return value
 
-    @field_validator("tag", mode="plain")
-    @classmethod
-    def _pinned_tag(cls, value: object) -> str | None:
+    @staticmethod
+    def check_tag(value: object) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str):
@@ -108,16 +116,52 @@ class Image(Model):
 ProbeType = Literal["httpGet", "tcpSocket", "grpc", "exec"]
 
 
+def _of_type(*types: str) -> dict[str, JsonValue]:
+    """JSON Schema: the probe's type is one of `types` (an absent type is httpGet)."""
+    rule: dict[str, JsonValue] = {"properties": {"type": {"enum": list(types)}}}
+    return rule if "httpGet" in types else {**rule, "required": ["type"]}
+
+
+def _only_for(field: str, probe_type: str) -> dict[str, JsonValue]:
+    return {"if": {"not": _of_type(probe_type)}, "then": {"not": {"required": [field]}}}
+
+
+# The editor schema's copy of Probe._fields_of_its_type.
+_PROBE_HANDLER_RULES: list[JsonValue] = [
+    {"if": _of_type("exec"), "then": {"required": ["command"]}},
+    _only_for("command", "exec"),
+    _only_for("service", "grpc"),
+    _only_for("path", "httpGet"),
+    {
+        "if": _of_type("grpc"),
+        "then": {"properties": {"port": {"anyOf": [{"type": "integer"}, {"const": "http"}]}}},
+    },
+]
+# A worker's liveness probe is given: exec, grpc or tcpSocket, or off (Service._port_rules).
+_WORKER_LIVENESS: dict[str, JsonValue] = {
+    "required": ["probes"],
+    "properties": {
+        "ingress": {"type": "null"},
+        "probes": {
+            "required": ["liveness"],
+            "properties": {
+                "liveness": {
+                    "anyOf": [
+                        {"properties": {"enabled": {"const": False}}, "required": ["enabled"]},
+                        _of_type("exec", "grpc", "tcpSocket"),
+                    ]
+                }
+            },
+        },
+    },
+}
+
+
 class Probe(Model):
     """One kubelet probe of the main container: an HTTP GET, a TCP connect, a gRPC health
     check or a command (exec)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "if": {"properties": {"type": {"const": "exec"}}, "required": ["type"]},
-            "then": {"required": ["command"]},
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"allOf": _PROBE_HANDLER_RULES})
 
     enabled: bool = True
     type: ProbeType = "httpGet"
@@ -310,7 +354,7 @@ class Service(Model):
     model_config = ConfigDict(
         json_schema_extra={
             "if": {"properties": {"port": {"type": "null"}}, "required": ["port"]},
-            "then": {"properties": {"ingress": {"type": "null"}}},
+            "then": _WORKER_LIVENESS,
         }
     )
 
@@ -367,6 +411,11 @@ class Service(Model):
     build: Build | None = Field(
         default=Build(),
         description="Source-repository CI of the image; null: built elsewhere (no workflow)",
+    )
+    values: dict[str, Any] = Field(
+        default={},
+        description="Raw mg-library values (docs/library-chart.md) deep-merged last over the "
+        "generated values.yaml: maps merge key by key, lists and scalars replace",
     )
 
     @property

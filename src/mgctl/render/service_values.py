@@ -190,4 +190,16 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
     }
     if service.name == AUTH_SERVICE:
         values.update(auth_service_values(platform))
-    return values
+    return deep_merge(values, service.values)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` over `base` the way helm merges a values file over another: maps merge key by
+    key, anything else (lists, scalars, null) replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -266,7 +266,7 @@ def platform_pods(platform: Platform) -> list[Pods]:
 
 def service_pods(platform: Platform) -> list[Pods]:
     pods = []
-    for service in platform.services:
+    for service in platform.deployed_services:
         count = (
             service.autoscaling.max_replicas if service.autoscaling.enabled else service.replicas
         )

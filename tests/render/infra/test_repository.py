@@ -243,7 +243,7 @@ def test_registry_pull_secret_in_every_service_namespace(
 ) -> None:
     secrets = docs(files, "security/secrets/registry-credentials.yaml")
     assert {s["metadata"]["namespace"] for s in secrets} == {"argocd"} | {
-        s.name for s in platform.services
+        s.name for s in platform.deployed_services
     }
     template = secrets[0]["spec"]["target"]["template"]
     assert template["type"] == "kubernetes.io/dockerconfigjson"

@@ -27,6 +27,7 @@ from mgctl.render.infra import argocd_objects as argo
 from mgctl.render.infra import components as components_package
 from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import image_updater, security, tailscale
+from mgctl.render.service_layout import SERVICES_DIR
 
 ROOT = "mg-infrastructure"
 PLATFORM_PROJECT = "platform"
@@ -36,7 +37,6 @@ APPSETS_WAVE = 20
 ROOT_INCLUDE = (
     "{projects/*.yaml,applicationsets/*.yaml,image-updaters/*.yaml,base/*/application*.yaml}"
 )
-SERVICES_DIR = "services"
 LIBRARY_DIR = "services/_library"
 DATABASES_DIR = "databases"
 DATABASES_NAMESPACE = "databases"

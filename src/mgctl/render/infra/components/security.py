@@ -15,6 +15,7 @@ from mgctl.config.platform import Platform
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, pss_labels
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace, PodSecurityLevel
 from mgctl.render.infra.components.external_secrets import external_secret
+from mgctl.render.service_layout import service_namespace
 
 CLUSTER_NAME = "security"
 SECRETS_NAME = "security-secrets"
@@ -29,7 +30,7 @@ _LEVEL_ORDER: dict[PodSecurityLevel, int] = {"privileged": 0, "baseline": 1, "re
 
 def service_namespaces(platform: Platform) -> list[str]:
     """Each service runs in a namespace named like it (the services ApplicationSet)."""
-    return [service.name for service in platform.services]
+    return [service_namespace(s) for s in platform.deployed_services]
 
 
 def _merge(found: dict[str, Namespace], namespace: Namespace) -> None:
