@@ -40,8 +40,23 @@ def platform_from(change: Callable[[dict[str, Any]], None], tmp: Path) -> Platfo
     return load_platform(path)
 
 
+STAGING: dict[str, Any] = {
+    "name": "reporting-staging",
+    "image": {"repository": "shykhov/mg.reporting", "tag": "v0.9.0"},
+    "environment": "staging",
+    "database": "postgres-reporting",
+}
+STAGING_DB: dict[str, Any] = {
+    "name": "postgres-reporting",
+    "database": "reporting",
+    "owner": "reporting",
+    "credentials": {"usernameKey": "REPORTING_DB_USER", "passwordKey": "REPORTING_DB_PASSWORD"},
+}
+
+
 def day2(data: dict[str, Any]) -> None:
-    data["services"].append(WORKER)
+    data["services"] += [WORKER, STAGING]
+    data["databases"].append(STAGING_DB)
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +176,22 @@ def test_without_auth_there_is_no_auth_service_and_no_middleware(
     assert seen.app("traefik-config") is None
     route = one(seen, "frontend", "IngressRoute")
     assert "middlewares" not in route["spec"]["routes"][0]
+
+
+def test_a_staging_database_takes_its_credentials_from_the_staging_store(
+    judged: tuple[Platform, ArgoView, list[str]],
+) -> None:
+    seen = judged[1]
+
+    def stores(app: str) -> dict[str, str]:
+        return {
+            o.name: o.body["spec"]["secretStoreRef"]["name"]
+            for o in objects(seen, app)
+            if o.kind == "ExternalSecret"
+        }
+
+    database = stores("postgres-reporting")
+    assert database["postgres-reporting-credentials"] == "doppler-staging"  # the owner
+    assert set(database.values()) - {"doppler-staging"} == {"doppler-production"}  # S3 keys
+    assert stores("reporting-staging") == {"reporting-staging": "doppler-staging"}
+    assert stores("postgres-engine")["postgres-engine-credentials"] == "doppler-production"

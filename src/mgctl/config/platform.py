@@ -98,6 +98,8 @@ class Platform(Model):
                     )
         errors += _name_collisions(self)
         errors += _auth_wiring(self)
+        if not errors:  # the rule reads databases and environments the checks above verified
+            errors += _database_environments(self)
         hosts = [s.ingress.host for s in self.services if s.ingress]
         for host, count in Counter(hosts).items():
             if count > 1:
@@ -118,6 +120,17 @@ class Platform(Model):
 
     def database(self, name: str) -> Database:
         return next(d for d in self.databases if d.name == name)
+
+    def database_users(self, db: Database) -> list[Service]:
+        """The services that use the database (`database` or `egress.databases`)."""
+        return [s for s in self.services if db in self.service_databases(s)]
+
+    def database_environment(self, db: Database) -> str:
+        """The Doppler environment the database's owner credentials come from: that of the
+        services using it (one, by the rule in `_database_environments`), else the
+        cluster's own."""
+        users = self.database_users(db)
+        return self.service_environment(users[0]) if users else self.project.environment
 
     def service_databases(self, service: Service) -> list[Database]:
         names = dict.fromkeys(
@@ -171,6 +184,24 @@ def _name_collisions(platform: Platform) -> list[str]:
             errors.append(
                 f"databases[{i}].name: {db.name!r} is also a service's name; both become Argo "
                 f"CD Applications of that name in argocd: rename one, e.g. 'postgres-{db.name}'"
+            )
+    return errors
+
+
+def _database_environments(platform: Platform) -> list[str]:
+    """A service reads the database's credentials from the store of its own environment, and
+    the database's owner secret is made from one store: every user must be in that one."""
+    errors = []
+    for i, db in enumerate(platform.databases):
+        by_env: dict[str, list[str]] = {}
+        for service in platform.database_users(db):
+            by_env.setdefault(platform.service_environment(service), []).append(service.name)
+        if len(by_env) > 1:
+            shown = "; ".join(f"{env}: {', '.join(names)}" for env, names in sorted(by_env.items()))
+            errors.append(
+                f"databases[{i}]: {db.name} is used by services of different environments "
+                f"({shown}); its owner credentials come from one environment's Doppler store "
+                "and a service reads them from its own: give each environment its own database"
             )
     return errors
 
