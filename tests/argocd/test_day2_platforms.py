@@ -54,8 +54,14 @@ STAGING_DB: dict[str, Any] = {
 }
 
 
+PLAIN_SEMVER: dict[str, Any] = {
+    "name": "pricer",
+    "image": {"repository": "shykhov/mg.pricer", "tag": "1.4.2"},
+}
+
+
 def day2(data: dict[str, Any]) -> None:
-    data["services"] += [WORKER, STAGING]
+    data["services"] += [WORKER, STAGING, PLAIN_SEMVER]
     data["databases"].append(STAGING_DB)
 
 
@@ -195,3 +201,19 @@ def test_a_staging_database_takes_its_credentials_from_the_staging_store(
     assert set(database.values()) - {"doppler-staging"} == {"doppler-production"}  # S3 keys
     assert stores("reporting-staging") == {"reporting-staging": "doppler-staging"}
     assert stores("postgres-engine")["postgres-engine-credentials"] == "doppler-production"
+
+
+def test_a_service_tagged_without_v_gets_allow_tags_without_v(
+    judged: tuple[Platform, ArgoView, list[str]],
+) -> None:
+    seen = judged[1]
+    (container,) = one(seen, "pricer", "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "shykhov/mg.pricer:1.4.2"
+    updater = one(seen, "root", "ImageUpdater")
+    allow = {
+        ref["namePattern"]: ref["images"][0]["commonUpdateSettings"]["allowTags"]
+        for ref in updater["spec"]["applicationRefs"]
+    }
+    assert allow["pricer"] == r"regexp:^\d+\.\d+\.\d+$"
+    assert allow["engine"] == r"regexp:^v\d+\.\d+\.\d+$"
+    assert "auth-service" not in allow  # pinned by mgctl's catalog, never rolled by the updater

@@ -204,3 +204,39 @@ def test_render_cache_hits_on_the_same_inputs_only(repos: LocalRepos, tmp_path: 
     assert (first.sources[0].from_cache, second.sources[0].from_cache) == (False, True)
     (repos.git_dir(DEPLOY) / "services/demo/values.yaml").write_text("a: 2\n")
     assert server(repos, cache).render(demo).sources[0].from_cache is False
+
+
+def test_parameter_overrides_beside_the_chart_are_merged(repos: LocalRepos) -> None:
+    """`.argocd-source.yaml`, then `.argocd-source-<app>.yaml`, as JSON merge patches over the
+    source (Image Updater's git write-back writes the second, with `forcestring`)."""
+    chart = repos.git_dir(DEPLOY) / "services" / "demo"
+    (chart / ".argocd-source.yaml").write_text(
+        "helm:\n  parameters:\n  - {name: g, value: '7'}\n  valueFiles: [values.yaml, extra.yaml]\n"
+    )
+    (chart / ".argocd-source-demo.yaml").write_text(
+        "path: elsewhere\nhelm:\n  parameters:\n  - name: image.tag\n    value: '1.10'\n"
+        "    forcestring: true\n"
+    )
+    (chart / ".argocd-source-other.yaml").write_text("helm: {parameters: [{name: h, value: x}]}\n")
+    source = {
+        "repoURL": DEPLOY,
+        "path": "services/demo",
+        "helm": {"valueFiles": ["values.yaml"], "parameters": [{"name": "e", "value": "5"}]},
+    }
+    rendered = server(repos).render(app({"source": source}))
+    assert rendered.problems == []
+    # the app file's parameter list replaced the others; valueFiles came from the repo file;
+    # `path` in an override is ignored; forcestring kept 1.10 a string
+    assert configmap(rendered)["values"] == '{"a":1,"b":2,"image":{"tag":"1.10"}}'
+    assert rendered.sources[0].overrides == [
+        "deploy/services/demo/.argocd-source.yaml",
+        "deploy/services/demo/.argocd-source-demo.yaml",
+    ]
+
+
+def test_an_unreadable_override_file_is_a_problem(repos: LocalRepos) -> None:
+    chart = repos.git_dir(DEPLOY) / "services" / "demo"
+    (chart / ".argocd-source-demo.yaml").write_text("- not\n- a mapping\n")
+    rendered = server(repos).render(app({"source": {"repoURL": DEPLOY, "path": "services/demo"}}))
+    (problem,) = [m for _, m in rendered.problems]
+    assert "error while parsing source parameters: .argocd-source-demo.yaml" in problem

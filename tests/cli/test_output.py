@@ -77,7 +77,13 @@ def test_success_unchanged(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", "-c", str(EXAMPLE), "-o", str(tmp_path),
                                  "--output", "json"])  # fmt: skip
     assert result.exit_code == 0
-    assert set(json.loads(result.stdout)) == {"written", "unchanged", "removed", "repaired"}
+    assert set(json.loads(result.stdout)) == {
+        "written",
+        "unchanged",
+        "removed",
+        "repaired",
+        "notes",
+    }
 
 
 def test_piped_output_is_never_hard_wrapped() -> None:

@@ -3,6 +3,9 @@
 Per source (reposerver/repository/repository.go):
 - a `ref`-only source renders nothing; it lends its files to `$ref/...` value files;
 - a Helm chart source (`chart:`) comes from the chart cache, pinned and verified;
+- a path source first takes the parameter overrides committed beside it
+  (`.argocd-source.yaml`, `.argocd-source-<app>.yaml`: Image Updater's git write-back; see
+  `source_overrides`);
 - a path source is a Helm chart when it holds a Chart.yaml (`discovery.AppType`), Kustomize
   when it holds a kustomization (not rendered offline: a problem), else a directory of plain
   manifests (`findManifests`: *.yaml/*.yml/*.json, `recurse`, gobwas `include`/`exclude` on
@@ -34,6 +37,7 @@ from mgctl.argocd.hooks import never_applied
 from mgctl.argocd.models import Application, Source
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal, chart_ref, pinned
+from mgctl.argocd.source_overrides import OverrideProblem, apply_overrides
 from mgctl.catalog import ChartPin
 from mgctl.charts.cache import ChartCacheError
 from mgctl.manifests import Manifest
@@ -67,6 +71,7 @@ class RenderedSource:
     inline_values: dict[str, object] = field(default_factory=dict)
     from_cache: bool = False
     never_applied: int = 0  # helm test hooks and the like (see hooks)
+    overrides: list[str] = field(default_factory=list)  # .argocd-source*.yaml files applied
 
 
 @dataclass
@@ -117,8 +122,15 @@ class RepoServer:
         if not directory.is_dir():
             raise SourceProblem(f"path {source.path!r} does not exist in {root.name}")
         display = f"{root.name}/{source.path.strip('/')}".rstrip("/.")
+        try:
+            overridden = apply_overrides(source, directory, app.name)
+        except OverrideProblem as exc:
+            raise SourceProblem(f"error while parsing source parameters: {exc}") from exc
+        source = overridden.source
         if (directory / "Chart.yaml").is_file():
-            return self._local_chart(app, index, source, refs, directory, display)
+            rendered = self._local_chart(app, index, source, refs, directory, display)
+            rendered.overrides = [f"{display}/{f.name}" for f in overridden.files]
+            return rendered
         if any((directory / name).is_file() for name in KUSTOMIZATIONS):
             raise SourceProblem(
                 f"{display} is a Kustomize application; mgctl renders Helm and plain directories"

@@ -51,6 +51,8 @@ def render(
             )
     for line in result.repaired:
         err_console.print(f"repaired: {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in result.notes:
+        err_console.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -59,6 +61,7 @@ def render(
                     "unchanged": result.unchanged,
                     "removed": result.removed,
                     "repaired": result.repaired,
+                    "notes": result.notes,
                 },
                 indent=2,
             )

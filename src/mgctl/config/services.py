@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
@@ -53,7 +54,47 @@ class Resources(Model):
         return self
 
 
+# The tag schemes an allow-tags pattern is derived from (image.tag -> Image Updater allowTags).
+TAG_SCHEMES = (("v1.2.3", r"^v\d+\.\d+\.\d+$"), ("1.2.3", r"^\d+\.\d+\.\d+$"))
+# Python `re` constructs Go's RE2 refuses (regexp/syntax: no lookaround, no backreferences).
+RE2_UNSUPPORTED = (
+    ("(?=", "a lookahead"),
+    ("(?!", "a negative lookahead"),
+    ("(?<=", "a lookbehind"),
+    ("(?<!", "a negative lookbehind"),
+    ("(?P=", "a backreference"),
+)
+
+
+PRERELEASE = r"(-[0-9A-Za-z.-]+)?"
+SCHEME_TAG = re.compile(r"^v?\d+\.\d+\.\d+" + PRERELEASE + "$")  # either scheme
+
+
+def tag_scheme(tag: str | None) -> str | None:
+    """The allow-tags pattern of the scheme `tag` follows, or None. A pre-release
+    (v1.3.0-rc.1) follows its release's scheme: the pattern admits stable releases only, so
+    Image Updater moves such a service on to the next release of that scheme."""
+    if tag is None:
+        return None
+    return next(
+        (p for _, p in TAG_SCHEMES if re.match(p.removesuffix("$") + PRERELEASE + "$", tag)),
+        None,
+    )
+
+
 class Image(Model):
+    model_config = ConfigDict(
+        json_schema_extra={
+            # without allowTags, the tag follows a scheme allow-tags are derived from
+            "if": {"not": {"required": ["allowTags"]}},
+            "then": {
+                "properties": {
+                    "tag": {"anyOf": [{"type": "null"}, {"pattern": SCHEME_TAG.pattern}]}
+                }
+            },
+        }
+    )
+
     repository: str = Field(
         json_schema_extra={"pattern": REPOSITORY.pattern},
         description="Repository without tag, e.g. shykhov/mg.engine",
@@ -66,6 +107,56 @@ class Image(Model):
         },
         description="Initial tag; the image updater manages it afterwards. Never 'latest'.",
     )
+    allow_tags: str | None = Field(
+        default=None,
+        json_schema_extra={"pattern": r"^(?!.*\(\?(=|!|<=|<!|P=))"},
+        description="The tags Image Updater may roll out, a regular expression (RE2); default "
+        "from the tag's scheme: v1.2.3 -> ^v\\d+\\.\\d+\\.\\d+$, 1.2.3 -> "
+        "^\\d+\\.\\d+\\.\\d+$",
+    )
+
+    @property
+    def allow_tags_pattern(self) -> str:
+        """The allow-tags regular expression Image Updater (and the release workflow) uses."""
+        if self.allow_tags is not None:
+            return self.allow_tags
+        return tag_scheme(self.tag) or TAG_SCHEMES[0][1]
+
+    @field_validator("allow_tags")
+    @classmethod
+    def _re2_pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for construct, name in RE2_UNSUPPORTED:
+            if construct in value:
+                raise ValueError(
+                    f"{value!r} uses {name} ({construct}), which Go's RE2 (Image Updater) "
+                    "does not support"
+                )
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{value!r} is not a regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _tag_is_allowed(self) -> Image:
+        """A tag Image Updater's filter refuses is never updated, without a word."""
+        if self.tag is None:
+            return self
+        if self.allow_tags is None and tag_scheme(self.tag) is None:
+            raise ValueError(
+                f"tag: {self.tag!r} is neither v1.2.3 nor 1.2.3, the schemes Image Updater's "
+                "allow-tags are derived from, so it would never be updated: use a semantic "
+                "version tag, or give image.allowTags (a regular expression the tags match, "
+                "e.g. '^\\d{8}-[0-9a-f]{7}$')"
+            )
+        if self.allow_tags is not None and not re.search(self.allow_tags, self.tag):
+            raise ValueError(
+                f"tag: {self.tag!r} does not match allowTags {self.allow_tags!r}: Image "
+                "Updater would never move it; fix one of them"
+            )
+        return self
 
     @field_validator("repository")
     @classmethod

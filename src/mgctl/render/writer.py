@@ -102,6 +102,7 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # what an interrupted render left
+    notes: list[str] = field(default_factory=list)  # what the user should know (not errors)
 
 
 @dataclass
