@@ -32,7 +32,7 @@ from mgctl.argocd.models import (
 )
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp, RepoServer
-from mgctl.argocd.repos import LocalRepos, chart_ref, pinned
+from mgctl.argocd.repos import LocalRepos, chart_ref, resolve_chart
 from mgctl.charts.archive import ChartArchiveError, open_archive
 from mgctl.charts.cache import ChartCache, ChartCacheError
 from mgctl.manifests import Manifest, load_manifest_file
@@ -196,9 +196,10 @@ def _capabilities(app: Application, repos: LocalRepos) -> capabilities.ChartCapa
         scan = None
         try:
             if source.chart:
-                pin = pinned(chart_ref(source.repo_url, source.chart, source.target_revision))
-                if pin is not None:
-                    scan = capabilities.of_archive(open_archive(repos.charts.verify(pin).path))
+                ref = chart_ref(source.repo_url, source.chart, source.target_revision)
+                resolved = resolve_chart(ref, repos.charts)
+                if resolved is not None:
+                    scan = capabilities.of_archive(open_archive(resolved.path))
             elif source.path is not None and repos.has_git(source.repo_url):
                 directory = repos.git_dir(source.repo_url) / source.path.strip("/")
                 if (directory / "Chart.yaml").is_file():

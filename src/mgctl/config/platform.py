@@ -10,6 +10,12 @@ from pydantic import Field, model_validator
 from mgctl import catalog
 from mgctl.config import names
 from mgctl.config.base import Model
+from mgctl.config.components import (
+    ComponentOverride,
+    component_errors,
+    components_schema,
+)
+from mgctl.config.components import table as components_table
 from mgctl.config.data import Database, Kafka, ObjectStore
 from mgctl.config.operations import Backups, Observability
 from mgctl.config.project import (
@@ -55,6 +61,12 @@ class Platform(Model):
     kafka: Kafka = Kafka()
     databases: list[Database] = []
     services: list[Service] = Field(default=[], description="The team's microservices")
+    components: dict[str, ComponentOverride] = Field(
+        default={},
+        json_schema_extra=components_schema(),
+        description="Overrides of the platform's chart components, by name: "
+        + ", ".join(sorted(components_table())),
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Platform:
@@ -98,6 +110,7 @@ class Platform(Model):
                     )
         errors += _name_collisions(self)
         errors += _auth_wiring(self)
+        errors += component_errors(self)
         if not errors:  # the rule reads databases and environments the checks above verified
             errors += _database_environments(self)
         hosts = [s.ingress.host for s in self.services if s.ingress]
@@ -115,6 +128,12 @@ class Platform(Model):
         return self
 
     # Derived values: computed here once so every generator agrees.
+    def component(self, name: str) -> ComponentOverride:
+        return self.components.get(name) or ComponentOverride()
+
+    def component_enabled(self, name: str) -> bool:
+        return self.component(name).enabled
+
     def service_environment(self, service: Service) -> str:
         return service.environment or self.project.environment
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mgctl.config import names, network
+from mgctl.config import library_values, names, network
 from mgctl.config.base import (
     HOSTNAME,
     REPOSITORY,
@@ -21,7 +21,7 @@ from mgctl.config.base import (
     Size,
     TailscaleTag,
 )
-from mgctl.config.services import Image, ResourceAmounts, Resources
+from mgctl.config.services import Image, LibraryValues, ResourceAmounts, Resources
 
 SUPPORTED_KUBERNETES = ("1.35", "1.36", "1.37")
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -372,11 +372,18 @@ class AuthService(Model):
     image: AuthServiceImage | None = Field(
         default=None, description="Replaces the pinned image (mgctl's data/catalog.yaml)"
     )
-    values: dict[str, Any] = Field(
+    values: LibraryValues = Field(
         default={},
         description="Raw mg-library values merged last over the generated ones (as "
         "services[].values)",
     )
+
+    @model_validator(mode="after")
+    def _library_values(self) -> AuthService:
+        found = library_values.problems(self.values)
+        if found:
+            raise ValueError("\n".join(found))
+        return self
 
     @field_validator("replicas")
     @classmethod

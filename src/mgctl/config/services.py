@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic.json_schema import WithJsonSchema
 
-from mgctl.config import units
+from mgctl.config import library_values, units
 from mgctl.config.base import (
     IMAGE_REFERENCE,
     REPOSITORY,
@@ -24,6 +25,8 @@ from mgctl.config.base import (
 )
 
 ENV_MAP: dict[str, JsonValue] = {"additionalProperties": False}
+# checked by library_values.problems (in the model validators, for their paths and lines)
+LibraryValues = Annotated[dict[str, Any], WithJsonSchema(library_values.editor_schema())]
 
 
 class ResourceAmounts(Model):
@@ -503,7 +506,7 @@ class Service(Model):
         default=Build(),
         description="Source-repository CI of the image; null: built elsewhere (no workflow)",
     )
-    values: dict[str, Any] = Field(
+    values: LibraryValues = Field(
         default={},
         description="Raw mg-library values (docs/library-chart.md) deep-merged last over the "
         "generated values.yaml: maps merge key by key, lists and scalars replace",
@@ -573,7 +576,7 @@ class Service(Model):
         """What the API server and the eviction API apply to the one pod of this service."""
         if self.is_worker:
             self._worker_defaults()
-        errors: list[str] = self._port_rules()
+        errors: list[str] = self._port_rules() + library_values.problems(self.values)
         both = sorted(set(self.env) & set(self.secrets))
         if both:
             errors.append(

@@ -8,6 +8,7 @@ from typing import Any
 from mgctl.config.platform import Platform
 from mgctl.config.services import Probe, Resources, Service
 from mgctl.render.auth_service_config import AUTH_SERVICE, auth_service_values
+from mgctl.render.merge import deep_merge
 
 DATABASE_NAMESPACE = "databases"
 KAFKA_NAMESPACE = "kafka"
@@ -191,15 +192,3 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
     if service.name == AUTH_SERVICE:
         values.update(auth_service_values(platform))
     return deep_merge(values, service.values)
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`override` over `base` the way helm merges a values file over another: maps merge key by
-    key, anything else (lists, scalars, null) replaces."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged

@@ -14,19 +14,21 @@ Components come from every module in `components/` exposing `build(platform)`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from mgctl.catalog import chart_repositories
+from mgctl.catalog import ChartRef, chart_repositories
 from mgctl.config.platform import Platform
 from mgctl.render.filemap import FileMap, to_yaml, to_yaml_documents
 from mgctl.render.infra import argocd_objects as argo
 from mgctl.render.infra import components as components_package
 from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import image_updater, security, tailscale
+from mgctl.render.merge import deep_merge
 from mgctl.render.service_layout import SERVICES_DIR
 
 ROOT = "mg-infrastructure"
@@ -63,11 +65,38 @@ def component_modules() -> list[ModuleType]:
     return found
 
 
+def enabled_components(platform: Platform, built: list[Component]) -> list[Component]:
+    """A module's components as platform.yaml `components` wants them: a disabled chart
+    component is gone, with the chart-less companions of its module (its secrets, its config)
+    once no chart of the module is left; `version` and `values` overrides applied."""
+    charts = [c for c in built if c.chart is not None]
+    kept_charts = [c for c in charts if platform.component_enabled(c.name)]
+    out = []
+    for component in built:
+        if component.chart is None:
+            if charts and not kept_charts:
+                continue
+            out.append(component)
+        elif platform.component_enabled(component.name):
+            out.append(_overridden(platform, component))
+    return out
+
+
+def _overridden(platform: Platform, component: Component) -> Component:
+    override = platform.component(component.name)
+    assert component.chart is not None
+    chart = component.chart
+    if override.version is not None:
+        chart = ChartRef(chart.repo_url, chart.chart, override.version)
+    values = deep_merge(component.values or {}, override.values)
+    return dataclasses.replace(component, chart=chart, values=values)
+
+
 def collect_components(platform: Platform) -> list[tuple[ModuleType, Component]]:
     out: list[tuple[ModuleType, Component]] = []
     seen: dict[str, str] = {}
     for module in component_modules():
-        for component in module.build(platform):
+        for component in enabled_components(platform, module.build(platform)):
             if component.name in seen:
                 raise ValueError(
                     f"component {component.name!r} is built by both {seen[component.name]} "
@@ -327,7 +356,7 @@ def render_infrastructure(platform: Platform) -> FileMap:
     }
     if platform.databases:
         files["applicationsets/databases.yaml"] = to_yaml(databases_appset(platform))
-    if platform.services:
+    if platform.services and platform.component_enabled(image_updater.NAME):
         files["image-updaters/services.yaml"] = to_yaml(image_updater.image_updater(platform))
     if platform.tailscale.enabled:
         files["security/tailscale-acl.json"] = tailscale.acl_policy_json(platform)

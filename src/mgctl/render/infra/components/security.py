@@ -43,13 +43,13 @@ def platform_namespaces(platform: Platform) -> list[Namespace]:
     """Every namespace of the platform with its Pod Security level (the least restrictive one
     any component asks for), services' namespaces restricted. Bootstrap applies these before
     installing Argo CD; security/cluster/namespaces.yaml holds the same list."""
-    from mgctl.render.infra.repository import component_modules
+    from mgctl.render.infra.repository import component_modules, enabled_components
 
     found: dict[str, Namespace] = {}
     for module in component_modules():
         if module.__name__ == __name__:
             continue
-        for component in module.build(platform):
+        for component in enabled_components(platform, module.build(platform)):
             for namespace in component.namespaces:
                 _merge(found, namespace)
     for name in service_namespaces(platform):
