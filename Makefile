@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 OUT ?= build/demo
 # Offline CRD schemas: the shared copy beside the repo when present, else the fetched cache.
 SCHEMAS ?= $(if $(wildcard ../shared/crds),../shared/crds,$(HOME)/.cache/mgctl/schemas)
+# The upstream charts: the shared copy beside the repo when present, else the chart cache
+# (`mgctl charts fetch` fills it).
+CHARTS ?= $(if $(wildcard ../shared/charts),../shared/charts,$(HOME)/.cache/mgctl/charts)
 
 .PHONY: demo test lint typecheck bench drill e2e system-deps clean
 
@@ -21,7 +24,8 @@ $(STAMP): pyproject.toml auth-service/pyproject.toml scripts/install-system-deps
 demo: $(STAMP)
 	test -d $(SCHEMAS) || $(BIN)/mgctl schemas fetch --dest $(SCHEMAS)
 	$(BIN)/mgctl render -c examples/mg/platform.yaml -o $(OUT) --force
-	$(BIN)/mgctl validate $(OUT) -c examples/mg/platform.yaml --schemas $(SCHEMAS)
+	test -d $(CHARTS) || $(BIN)/mgctl charts fetch --charts $(CHARTS)
+	$(BIN)/mgctl validate $(OUT) -c examples/mg/platform.yaml --schemas $(SCHEMAS) --charts $(CHARTS)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup tests auth-service/tests
