@@ -60,8 +60,19 @@ PLAIN_SEMVER: dict[str, Any] = {
 }
 
 
+BUILD_TAGGED: dict[str, Any] = {
+    "name": "ledger",
+    "image": {
+        "repository": "shykhov/mg.ledger",
+        "tag": "20260105-3f9c2ab",
+        "allowTags": r"^\d{8}-[0-9a-f]{7}$",
+        "updateStrategy": "newest-build",
+    },
+}
+
+
 def day2(data: dict[str, Any]) -> None:
-    data["services"] += [WORKER, STAGING, PLAIN_SEMVER]
+    data["services"] += [WORKER, STAGING, PLAIN_SEMVER, BUILD_TAGGED]
     data["databases"].append(STAGING_DB)
 
 
@@ -210,10 +221,32 @@ def test_a_service_tagged_without_v_gets_allow_tags_without_v(
     (container,) = one(seen, "pricer", "Deployment")["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "shykhov/mg.pricer:1.4.2"
     updater = one(seen, "root", "ImageUpdater")
-    allow = {
-        ref["namePattern"]: ref["images"][0]["commonUpdateSettings"]["allowTags"]
+    settings = {
+        ref["namePattern"]: ref["images"][0]["commonUpdateSettings"]
         for ref in updater["spec"]["applicationRefs"]
     }
+    allow = {name: s["allowTags"] for name, s in settings.items()}
     assert allow["pricer"] == r"regexp:^\d+\.\d+\.\d+$"
     assert allow["engine"] == r"regexp:^v\d+\.\d+\.\d+$"
+    assert settings["ledger"] == {
+        "updateStrategy": "newest-build",
+        "allowTags": r"regexp:^\d{8}-[0-9a-f]{7}$",
+    }
     assert "auth-service" not in allow  # pinned by mgctl's catalog, never rolled by the updater
+
+
+def test_a_probe_disabled_on_purpose_is_one_warning_not_a_failure(
+    tmp_path: Path, render_cache: Path
+) -> None:
+    def no_readiness(data: dict[str, Any]) -> None:
+        frontend = next(s for s in data["services"] if s["name"] == "frontend")
+        frontend["probes"]["readiness"] = {"enabled": False}
+
+    tree = write(platform_from(no_readiness, tmp_path), tmp_path / "out")
+    (finding,) = judge(tree, render_cache)
+    assert (finding.check, finding.severity, finding.application) == (
+        "probes",
+        "warning",
+        "frontend",
+    )
+    assert "readiness probe disabled (probes.readiness.enabled: false)" in finding.message

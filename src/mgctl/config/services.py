@@ -71,6 +71,14 @@ RE2_UNSUPPORTED = (
 
 PRERELEASE = r"(-[0-9A-Za-z.-]+)?"
 SCHEME_TAG = re.compile(r"^v?\d+\.\d+\.\d+" + PRERELEASE + "$")  # either scheme
+# What Image Updater's semver strategy can parse: Masterminds/semver v3.4 NewVersion (loose:
+# optional v, minor and patch, leading zeros coerced); it skips every other tag
+# (registry-scanner/pkg/image/version.go GetNewestVersionFromTags).
+LOOSE_SEMVER = re.compile(
+    r"^v?\d+(\.\d+)?(\.\d+)?(?P<pre>-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
+    r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+UpdateStrategy = Literal["semver", "newest-build", "alphabetical"]
 
 
 def tag_scheme(tag: str | None) -> str | None:
@@ -118,6 +126,12 @@ class Image(Model):
         "^\\d+\\.\\d+\\.\\d+$",
     )
 
+    update_strategy: UpdateStrategy = Field(
+        default="semver",
+        description="How Image Updater picks among the allowed tags: semver (the highest "
+        "version; pre-releases never), newest-build (the most recently built), alphabetical",
+    )
+
     @property
     def allow_tags_pattern(self) -> str:
         """The allow-tags regular expression Image Updater (and the release workflow) uses."""
@@ -152,12 +166,25 @@ class Image(Model):
                 f"tag: {self.tag!r} is neither v1.2.3 nor 1.2.3, the schemes Image Updater's "
                 "allow-tags are derived from, so it would never be updated: use a semantic "
                 "version tag, or give image.allowTags (a regular expression the tags match, "
-                "e.g. '^\\d{8}-[0-9a-f]{7}$')"
+                "e.g. '^\\d{8}-[0-9a-f]{7}$', with updateStrategy: newest-build)"
             )
         if self.allow_tags is not None and not re.search(self.allow_tags, self.tag):
             raise ValueError(
                 f"tag: {self.tag!r} does not match allowTags {self.allow_tags!r}: Image "
                 "Updater would never move it; fix one of them"
+            )
+        version = LOOSE_SEMVER.match(self.tag)
+        # with allowTags given, the tag shows what it admits; a derived pattern admits
+        # releases only, whatever pre-release the service starts from
+        prerelease = self.allow_tags is not None and version is not None and version["pre"]
+        if self.update_strategy == "semver" and (version is None or prerelease):
+            what = "a pre-release" if prerelease else "not a version"
+            raise ValueError(
+                f"updateStrategy: semver never picks a tag that is {what}, such as "
+                f"{self.tag!r} (Image Updater skips unparsable tags and its default constraint "
+                "excludes pre-releases), so nothing would ever be rolled out: set "
+                "updateStrategy: newest-build (the most recently built tag allowTags admits) "
+                "or alphabetical"
             )
         return self
 

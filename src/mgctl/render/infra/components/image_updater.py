@@ -68,7 +68,7 @@ def image_updater(platform: Platform) -> dict[str, Any]:
                         "alias": "app",
                         "imageName": service.image.repository,
                         "commonUpdateSettings": {
-                            "updateStrategy": UPDATE_STRATEGY,
+                            "updateStrategy": service.image.update_strategy,
                             "allowTags": allow_tags(service),
                         },
                         "manifestTargets": {
