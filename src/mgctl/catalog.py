@@ -8,12 +8,17 @@ upstream CRD copy (`<project>/<tag>` under shared/crds) that `mgctl schemas fetc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
+
+# An exact chart version (what a pin and a platform.yaml components.<name>.version are):
+# Argo CD resolves anything else, a range, to whatever is newest when it syncs.
+EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
 
 
 @dataclass(frozen=True)

@@ -176,10 +176,31 @@ def test_a_chart_missing_from_the_cache_names_the_fix(repos: LocalRepos, tmp_pat
     assert "is not in the chart cache" in problem[1] and "mgctl charts fetch" in problem[1]
 
 
-@pytest.mark.parametrize("version", ["2.2.17", "2.x", "*", ">=2.0.0"])
-def test_a_chart_that_is_not_pinned_is_refused(repos: LocalRepos, version: str) -> None:
+@pytest.mark.parametrize("version", ["2.x", "*", ">=2.0.0"])
+def test_a_chart_version_range_is_refused(repos: LocalRepos, version: str) -> None:
     pin = catalog.chart("reloader")
     source = {"repoURL": pin.repo_url, "chart": pin.chart, "targetRevision": version}
+    (problem,) = server(repos).render(app({"source": source})).problems
+    assert "is not pinned in mgctl's catalog" in problem[1]
+
+
+def test_another_exact_version_of_a_pinned_chart_comes_from_the_cache(
+    repos: LocalRepos,
+) -> None:
+    """components.<name>.version: rendered unverified when the archive is there (see
+    test_overrides), and without it the fix is the helm pull that fetches it."""
+    pin = catalog.chart("reloader")
+    source = {"repoURL": pin.repo_url, "chart": pin.chart, "targetRevision": "2.2.17"}
+    (problem,) = server(repos).render(app({"source": source})).problems
+    assert (
+        "reloader 2.2.17 (an unpinned version of reloader) is not in the chart cache"
+        in (problem[1])
+    )
+    assert "helm pull reloader --repo https://stakater.github.io/stakater-charts" in problem[1]
+
+
+def test_a_chart_the_catalog_does_not_know_is_refused(repos: LocalRepos) -> None:
+    source = {"repoURL": "https://charts.example.com", "chart": "x", "targetRevision": "1.0.0"}
     (problem,) = server(repos).render(app({"source": source})).problems
     assert "is not pinned in mgctl's catalog" in problem[1]
 
@@ -204,3 +225,39 @@ def test_render_cache_hits_on_the_same_inputs_only(repos: LocalRepos, tmp_path: 
     assert (first.sources[0].from_cache, second.sources[0].from_cache) == (False, True)
     (repos.git_dir(DEPLOY) / "services/demo/values.yaml").write_text("a: 2\n")
     assert server(repos, cache).render(demo).sources[0].from_cache is False
+
+
+def test_parameter_overrides_beside_the_chart_are_merged(repos: LocalRepos) -> None:
+    """`.argocd-source.yaml`, then `.argocd-source-<app>.yaml`, as JSON merge patches over the
+    source (Image Updater's git write-back writes the second, with `forcestring`)."""
+    chart = repos.git_dir(DEPLOY) / "services" / "demo"
+    (chart / ".argocd-source.yaml").write_text(
+        "helm:\n  parameters:\n  - {name: g, value: '7'}\n  valueFiles: [values.yaml, extra.yaml]\n"
+    )
+    (chart / ".argocd-source-demo.yaml").write_text(
+        "path: elsewhere\nhelm:\n  parameters:\n  - name: image.tag\n    value: '1.10'\n"
+        "    forcestring: true\n"
+    )
+    (chart / ".argocd-source-other.yaml").write_text("helm: {parameters: [{name: h, value: x}]}\n")
+    source = {
+        "repoURL": DEPLOY,
+        "path": "services/demo",
+        "helm": {"valueFiles": ["values.yaml"], "parameters": [{"name": "e", "value": "5"}]},
+    }
+    rendered = server(repos).render(app({"source": source}))
+    assert rendered.problems == []
+    # the app file's parameter list replaced the others; valueFiles came from the repo file;
+    # `path` in an override is ignored; forcestring kept 1.10 a string
+    assert configmap(rendered)["values"] == '{"a":1,"b":2,"image":{"tag":"1.10"}}'
+    assert rendered.sources[0].overrides == [
+        "deploy/services/demo/.argocd-source.yaml",
+        "deploy/services/demo/.argocd-source-demo.yaml",
+    ]
+
+
+def test_an_unreadable_override_file_is_a_problem(repos: LocalRepos) -> None:
+    chart = repos.git_dir(DEPLOY) / "services" / "demo"
+    (chart / ".argocd-source-demo.yaml").write_text("- not\n- a mapping\n")
+    rendered = server(repos).render(app({"source": {"repoURL": DEPLOY, "path": "services/demo"}}))
+    (problem,) = [m for _, m in rendered.problems]
+    assert "error while parsing source parameters: .argocd-source-demo.yaml" in problem

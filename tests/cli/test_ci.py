@@ -21,12 +21,12 @@ def test_writes_then_leaves_alone(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert (repo / ".github/workflows/build-service.yml").is_file()
     assert (repo / ".github/workflows/build-frontend.yml").is_file()
-    assert "4 services" in first.stdout
+    assert "3 services" in first.stdout  # the auth-service is mgctl's (built by its release)
     again = runner.invoke(app, ["ci", "source", "-c", str(EXAMPLE), "-o", str(repo),
                                 "--output", "json"])  # fmt: skip
     assert again.exit_code == 0
     result = json.loads(again.stdout)
-    assert result["written"] == [] and len(result["unchanged"]) == 5
+    assert result["written"] == [] and len(result["unchanged"]) == 4
 
 
 def test_keeps_the_teams_files_and_refuses_hand_edits(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_nothing_to_build_is_an_error(tmp_path: Path) -> None:
     config = tmp_path / "platform.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace("    build: { context: frontend }", "    build: null")
-    for name in ("engine", "broker", "auth-service"):
+    for name in ("engine", "broker"):
         text = text.replace(f"  - name: {name}\n", f"  - name: {name}\n    build: null\n", 1)
     config.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["ci", "source", "-c", str(config), "-o", str(tmp_path / "r"),

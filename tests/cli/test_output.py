@@ -78,7 +78,7 @@ def test_success_unchanged(tmp_path: Path) -> None:
                                  "--output", "json"])  # fmt: skip
     assert result.exit_code == 0
     assert set(json.loads(result.stdout)) == {
-        "written", "unchanged", "removed", "repaired", "removedDatabases",
+        "written", "unchanged", "removed", "repaired", "removedDatabases", "notes",
     }  # fmt: skip
 
 

@@ -152,6 +152,21 @@ def test_missing_crds_say_which_component(platform: Platform) -> None:
     assert all("Application" in r.next_step for r in missing)
 
 
+def test_a_component_platform_yaml_switches_off_is_not_missing(platform: Platform) -> None:
+    overrides = {"velero": {"enabled": False}, "metallb": {"enabled": False}}
+    data = platform.model_dump(by_alias=True)
+    data["components"] = overrides
+    data["services"] = [s for s in data["services"] if not s.get("ingress")]
+    data["auth"] = None
+    data["components"]["traefik"] = {"enabled": False}
+    without = Platform.model_validate(data)
+    rows = diagnose({"nodes": objects_from("healthy.yaml")["nodes"]}, Context(without, NOW))
+    by_area = {r.area: r for r in rows}
+    assert by_area["Velero"].status == "ok" and by_area["MetalLB"].status == "ok"
+    assert "components.velero.enabled: false" in by_area["Velero"].detail
+    assert by_area["Longhorn"].status == "fail"  # still expected
+
+
 @pytest.mark.parametrize(
     ("cron", "seconds"),
     [("0 * * * *", 3600), ("0 3 * * *", 86400), ("0 */6 * * *", 21600), ("0 3 * * 0", 604800)],

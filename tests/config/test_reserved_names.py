@@ -8,6 +8,7 @@ import yaml
 
 from mgctl.config import load_platform, names
 from mgctl.config.data import Kafka
+from mgctl.render.auth_service_config import auth_endpoint
 from mgctl.render.infra.components import strimzi, traefik
 from mgctl.render.infra.repository import lay_out
 from mgctl.render.platform_render import render_all
@@ -58,8 +59,15 @@ def test_kube_and_default_are_reserved() -> None:
 
 
 def test_the_auth_service_address_is_the_one_traefik_calls() -> None:
-    assert f"//{names.AUTH_SERVICE}.{names.AUTH_SERVICE}.svc" in traefik.AUTH_ADDRESS
-    assert f":{names.AUTH_SERVICE_PORT}/" in traefik.AUTH_ADDRESS
+    platform = load_platform(EXAMPLE)
+    endpoint = auth_endpoint(platform)
+    assert endpoint is not None
+    (middleware,) = traefik.build(platform)[0].manifests["middlewares"]
+    assert middleware["spec"]["forwardAuth"]["address"] == endpoint.verify_url
+    assert endpoint.verify_url == (
+        f"http://{names.AUTH_SERVICE}.{names.AUTH_SERVICE}.svc.cluster.local:"
+        f"{names.AUTH_SERVICE_PORT}/verify"
+    )
 
 
 def test_min_insync_replicas_is_the_one_strimzi_renders() -> None:

@@ -11,6 +11,11 @@ from .helpers import build_service_chart, render_error
 
 IMAGE = {"repository": "shykhov/mg.svc", "tag": "1.0.0"}
 KEY = {"secretKey": "A", "remoteKey": "B"}
+WORKER_PROBES = {
+    "liveness": {"type": "exec", "command": ["/bin/healthy"]},
+    "readiness": {"enabled": False},
+    "startup": {"enabled": False},
+}
 
 # (case id, values, exact fragment of the template's fail message)
 TEMPLATE_FAILURES: list[tuple[str, dict[str, Any], str]] = [
@@ -88,9 +93,63 @@ TEMPLATE_FAILURES: list[tuple[str, dict[str, Any], str]] = [
         "values.autoscaling.maxReplicas (2)",
     ),
     (
-        "pdb-both",
-        {"image": IMAGE, "pdb": {"enabled": True, "minAvailable": 1, "maxUnavailable": 1}},
-        "mg-library: set only one of values.pdb.minAvailable and values.pdb.maxUnavailable",
+        "worker-default-liveness",
+        {"image": IMAGE, "service": {"http": False}},
+        "mg-library: values.probes.liveness: the main container serves no http port "
+        "(values.service.http is false), so the default HTTP GET cannot run",
+    ),
+    (
+        "worker-http-liveness",
+        {"image": IMAGE, "service": {"http": False}, "probes": {"liveness": {"path": "/h"}}},
+        "give probes.liveness.type exec (with command), grpc or tcpSocket",
+    ),
+    (
+        "worker-readiness-on-http",
+        {
+            "image": IMAGE,
+            "service": {"http": False},
+            "probes": {"liveness": {"type": "exec", "command": ["true"]}},
+        },
+        'mg-library: values.probes.readiness.port: the main container has no port "http"',
+    ),
+    (
+        "worker-tcp-on-http",
+        {
+            "image": IMAGE,
+            "service": {"http": False},
+            "probes": {"liveness": {"type": "tcpSocket"}},
+        },
+        'mg-library: values.probes.liveness.port: the main container has no port "http"',
+    ),
+    (
+        "worker-grpc-without-port",
+        {
+            "image": IMAGE,
+            "service": {"http": False},
+            "probes": {"liveness": {"type": "grpc"}},
+        },
+        "mg-library: values.probes.liveness.port is required for a grpc probe when the main "
+        "container has no http port",
+    ),
+    (
+        "worker-ingress",
+        {
+            "image": IMAGE,
+            "service": {"http": False},
+            "probes": WORKER_PROBES,
+            "ingress": {"enabled": True, "host": "a.example.com"},
+        },
+        "mg-library: values.ingress.enabled: the main container serves no http port",
+    ),
+    (
+        "worker-metrics-on-http",
+        {
+            "image": IMAGE,
+            "service": {"http": False},
+            "probes": WORKER_PROBES,
+            "metrics": {"enabled": True},
+        },
+        "mg-library: values.metrics.port: the main container serves no http port",
     ),
     (
         "metrics-port",

@@ -138,6 +138,16 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
         lambda o: _assert(one(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1),
     ),
     (
+        # the seed's values carry maxUnavailable: 1; adding minAvailable must keep rendering,
+        # and minAvailable wins as in the seed's library
+        "pdb-both-min-available-wins",
+        {"pdb": {"enabled": True, "minAvailable": 2, "maxUnavailable": 1}},
+        lambda o: _assert(
+            one(o, "PodDisruptionBudget")["spec"]["minAvailable"] == 2
+            and "maxUnavailable" not in one(o, "PodDisruptionBudget")["spec"]
+        ),
+    ),
+    (
         "pdb-off",
         {"pdb": {"enabled": False, "minAvailable": 1}},
         lambda o: _assert(not by_kind(o, "PodDisruptionBudget")),
@@ -635,6 +645,109 @@ CASES: list[tuple[str, dict[str, Any], Check]] = [
         ),
     ),
 ]
+
+
+EXEC_LIVENESS = {"type": "exec", "command": ["/bin/healthy", "--max-lag", "30s"]}
+WORKER: dict[str, Any] = {
+    "service": {"http": False},
+    "probes": {
+        "liveness": EXEC_LIVENESS,
+        "readiness": {"enabled": False},
+        "startup": {"enabled": False},
+    },
+    "metrics": {"enabled": False},
+    "command": ["/app/consumer"],
+    "args": ["--topic", "opportunities"],
+}
+METRICS_PORT = {"name": "metrics", "containerPort": 9100}
+
+
+def with_worker(overrides: dict[str, Any]) -> dict[str, Any]:
+    values = copy.deepcopy(WORKER)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return values
+
+
+def ingress_rules(objects: Objects) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = one(objects, "NetworkPolicy")["spec"]["ingress"]
+    return rules
+
+
+# A worker: service.http false (no port, no Service), command/args, non-HTTP probes.
+WORKER_CASES: list[tuple[str, dict[str, Any], Check]] = [
+    (
+        "worker-no-ports",
+        {},
+        lambda o: _assert(
+            kinds(o) == ["Deployment", "NetworkPolicy", "ServiceAccount"]
+            and "ports" not in main(o)
+            and main(o)["command"] == ["/app/consumer"]
+            and main(o)["args"] == ["--topic", "opportunities"]
+            and main(o)["livenessProbe"]["exec"]["command"][0] == "/bin/healthy"
+            and "readinessProbe" not in main(o)
+            and "startupProbe" not in main(o)
+            and ingress_rules(o) == []
+            and one(o, "Deployment")["spec"]["template"]["metadata"]["annotations"][
+                "mgctl.io/disabled-probes"
+            ]
+            == "readiness,startup"
+        ),
+    ),
+    (
+        "worker-metrics-port",
+        {
+            "extraPorts": [METRICS_PORT],
+            "service": {"http": False, "extraPorts": [{"name": "metrics", "port": 9100}]},
+            "metrics": {"enabled": True, "port": "metrics", "path": "/metrics"},
+        },
+        lambda o: _assert(
+            [p["name"] for p in one(o, "Service")["spec"]["ports"]] == ["metrics"]
+            and [p["name"] for p in main(o)["ports"]] == ["metrics"]
+            and one(o, "ServiceMonitor")["spec"]["endpoints"][0]["port"] == "metrics"
+            and [r["ports"] for r in ingress_rules(o)] == [[{"protocol": "TCP", "port": "metrics"}]]
+        ),
+    ),
+    (
+        "worker-grpc-liveness",
+        {
+            "extraPorts": [{"name": "grpc", "containerPort": 50051}],
+            "probes": {"liveness": {"type": "grpc", "port": 50051, "service": "liveness"}},
+        },
+        lambda o: _assert(
+            main(o)["livenessProbe"]["grpc"] == {"port": 50051, "service": "liveness"}
+        ),
+    ),
+    (
+        "worker-tcp-liveness-and-readiness",
+        {
+            "extraPorts": [{"name": "admin", "containerPort": 7070}],
+            "probes": {
+                "liveness": {"type": "tcpSocket", "port": "admin"},
+                "readiness": {"type": "exec", "command": ["/bin/ready"], "periodSeconds": 2},
+            },
+        },
+        lambda o: _assert(
+            main(o)["livenessProbe"]["tcpSocket"] == {"port": "admin"}
+            and main(o)["readinessProbe"]["exec"]["command"] == ["/bin/ready"]
+            and main(o)["readinessProbe"]["periodSeconds"] == 2
+            and not by_kind(o, "Service")
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "check"),
+    [(c[1], c[2]) for c in WORKER_CASES],
+    ids=[c[0] for c in WORKER_CASES],
+)
+def test_worker_matrix(tmp_path: Path, overrides: dict[str, Any], check: Check) -> None:
+    objects = render_checked(tmp_path, merged(with_worker(overrides)))
+    check(objects)
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ def test_hand_edit_stops_the_render_and_names_the_file(tmp_path: Path, platform)
         render_to(platform, tmp_path)
     assert str(values) in str(caught.value)
     assert "platform.yaml" in str(caught.value) and "--force" in str(caught.value)
+    assert "→ put it in services[0].values (engine): raw mg-library values" in str(caught.value)
     assert _tree_digest(tmp_path) == before, "a refused render writes nothing"
     render_to(platform, tmp_path, force=True)
     assert "replicaCount: 5" not in values.read_text()
@@ -94,3 +95,23 @@ def test_every_service_gets_a_chart(platform) -> None:  # type: ignore[no-untype
             assert f"{base}/{name}" in files
     assert "mg-deploy/_library/Chart.yaml" in files
     assert not any("service-templates" in path for path in files)
+
+
+@pytest.mark.parametrize(
+    ("rel", "key"),
+    [
+        ("mg-infrastructure/base/traefik/values.yaml", "put it in components.traefik.values"),
+        ("mg-infrastructure/base/loki/application.yaml", "use components.loki.version"),
+        ("mg-deploy/services/auth-service/values.yaml", "put it in auth.service.values"),
+        ("mg-deploy/services/broker/templates/deployment.yaml", "services[1].values (broker)"),
+        ("mg-deploy/_library/templates/_deployment.tpl", "services[].values"),
+    ],
+)
+def test_the_refusal_names_the_override_key(tmp_path: Path, platform, rel: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    render_to(platform, tmp_path)
+    edited = tmp_path / rel
+    edited.write_text(edited.read_text() + "# tuned by hand\n")
+    with pytest.raises(RenderConflict) as caught:
+        render_to(platform, tmp_path)
+    listing = str(caught.value)
+    assert f"{edited}\n    → " in listing and key in listing

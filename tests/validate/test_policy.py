@@ -115,3 +115,63 @@ def test_literal_password_env_is_a_finding_but_secret_ref_is_not() -> None:
     assert [f[:2] for f in policy_findings(docs)] == [
         ("secret-literal", "spec.template.spec.containers[0].env[0].value")
     ]
+
+
+def _worker_set() -> list[dict[str, Any]]:
+    """A worker: no Service routes to it."""
+    docs = [d for d in clean_set() if d["kind"] != "Service"]
+    main = pod_spec(docs[0])["containers"][0]
+    del main["ports"], main["readinessProbe"]
+    main["livenessProbe"] = {"exec": {"command": ["/bin/healthy"]}}
+    return docs
+
+
+def _disable(doc: dict[str, Any], kinds: str) -> None:
+    doc["spec"]["template"]["metadata"]["annotations"] = {"mgctl.io/disabled-probes": kinds}
+
+
+def test_a_worker_no_service_routes_to_needs_no_readiness_probe() -> None:
+    assert policy_findings(_worker_set()) == []
+
+
+def test_a_worker_still_needs_a_liveness_probe() -> None:
+    docs = _worker_set()
+    del pod_spec(docs[0])["containers"][0]["livenessProbe"]
+    (finding,) = policy_findings(docs)
+    assert finding[:2] == ("probes", "spec.template.spec.containers[0].livenessProbe")
+    assert "or disable it on purpose (probes.liveness.enabled: false" in finding[2]
+
+
+def test_a_probe_disabled_on_purpose_is_a_warning_not_an_error() -> None:
+    docs = clean_set()
+    del pod_spec(docs[0])["containers"][0]["livenessProbe"]
+    del pod_spec(docs[0])["containers"][0]["readinessProbe"]
+    _disable(docs[0], "liveness,readiness,startup")
+    found = check_manifests(manifests_of(docs), "api")
+    assert [(f.severity, f.path) for f in found] == [
+        ("warning", "spec.template.spec.containers[0].livenessProbe"),
+        ("warning", "spec.template.spec.containers[0].readinessProbe"),
+    ]
+    assert "a hung process is never restarted" in found[0].message
+    assert "sends requests to pods that are not ready" in found[1].message
+
+
+def test_a_metrics_only_service_does_not_ask_for_readiness() -> None:
+    """A worker's Service that a ServiceMonitor scrapes carries no traffic."""
+    docs = _worker_set()
+    labels = {"app.kubernetes.io/name": "api"}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "api", "namespace": "api", "labels": labels},
+        "spec": {"selector": labels, "ports": [{"name": "metrics", "port": 9100}]},
+    }
+    monitor = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "api", "namespace": "api"},
+        "spec": {"selector": {"matchLabels": labels}, "endpoints": [{"port": "metrics"}]},
+    }
+    assert policy_findings([*docs, service, monitor]) == []
+    (finding,) = policy_findings([*docs, service])  # without the monitor it is traffic
+    assert finding[:2] == ("probes", "spec.template.spec.containers[0].readinessProbe")

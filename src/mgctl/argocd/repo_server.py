@@ -3,6 +3,9 @@
 Per source (reposerver/repository/repository.go):
 - a `ref`-only source renders nothing; it lends its files to `$ref/...` value files;
 - a Helm chart source (`chart:`) comes from the chart cache, pinned and verified;
+- a path source first takes the parameter overrides committed beside it
+  (`.argocd-source.yaml`, `.argocd-source-<app>.yaml`: Image Updater's git write-back; see
+  `source_overrides`);
 - a path source is a Helm chart when it holds a Chart.yaml (`discovery.AppType`), Kustomize
   when it holds a kustomization (not rendered offline: a problem), else a directory of plain
   manifests (`findManifests`: *.yaml/*.yml/*.json, `recurse`, gobwas `include`/`exclude` on
@@ -33,7 +36,8 @@ from mgctl.argocd.helm_output import OutputProblem, parse_chunk, split_documents
 from mgctl.argocd.hooks import never_applied
 from mgctl.argocd.models import Application, Source
 from mgctl.argocd.render_cache import RenderCache
-from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal, chart_ref, pinned
+from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal, chart_ref, resolve_chart, same_chart
+from mgctl.argocd.source_overrides import OverrideProblem, apply_overrides
 from mgctl.catalog import ChartPin
 from mgctl.charts.cache import ChartCacheError
 from mgctl.manifests import Manifest
@@ -67,6 +71,8 @@ class RenderedSource:
     inline_values: dict[str, object] = field(default_factory=dict)
     from_cache: bool = False
     never_applied: int = 0  # helm test hooks and the like (see hooks)
+    overrides: list[str] = field(default_factory=list)  # .argocd-source*.yaml files applied
+    warnings: list[str] = field(default_factory=list)  # would sync, but worth a word
 
 
 @dataclass
@@ -81,6 +87,10 @@ class RenderedApp:
     @property
     def problems(self) -> list[tuple[int, str]]:
         return [(s.index, p) for s in self.sources for p in s.problems]
+
+    @property
+    def warnings(self) -> list[tuple[int, str]]:
+        return [(s.index, w) for s in self.sources for w in s.warnings]
 
 
 @dataclass
@@ -121,8 +131,15 @@ class RepoServer:
         if not directory.is_dir():
             raise SourceProblem(f"path {source.path!r} does not exist in {root.name}")
         display = f"{root.name}/{source.path.strip('/')}".rstrip("/.")
+        try:
+            overridden = apply_overrides(source, directory, app.name)
+        except OverrideProblem as exc:
+            raise SourceProblem(f"error while parsing source parameters: {exc}") from exc
+        source = overridden.source
         if (directory / "Chart.yaml").is_file():
-            return self._local_chart(app, index, source, refs, directory, display)
+            rendered = self._local_chart(app, index, source, refs, directory, display)
+            rendered.overrides = [f"{display}/{f.name}" for f in overridden.files]
+            return rendered
         if any((directory / name).is_file() for name in KUSTOMIZATIONS):
             raise SourceProblem(
                 f"{display} is a Kustomize application; mgctl renders Helm and plain directories"
@@ -134,16 +151,26 @@ class RepoServer:
     ) -> RenderedSource:
         assert source.chart is not None
         ref = chart_ref(source.repo_url, source.chart, source.target_revision)
-        pin = pinned(ref)
-        if pin is None:
+        resolved = resolve_chart(ref, self.repos.charts)
+        if resolved is None:
             raise SourceProblem(
                 f"chart {ref.chart} {ref.version} from {ref.repo_url} is not pinned in mgctl's "
                 "catalog (data/catalog.yaml), so nothing verifies the archive Argo CD would pull"
             )
-        archive = self.repos.charts.verify(pin).path
+        pin, archive = resolved.pin, resolved.path
         label = pin.ref.archive_name
         result = RenderedSource(index, "chart", label, pin=pin, chart_path=archive)
-        self._helm(app, source, refs, result, archive, None, digest=pin.content)
+        if not resolved.verified:
+            pinned_version = same_chart(ref)
+            result.warnings.append(
+                f"chart {ref.chart} {ref.version} is not the version mgctl's catalog pins "
+                f"({pinned_version.version if pinned_version else '?'}; platform.yaml "
+                "components.<name>.version): rendered from the chart cache UNVERIFIED, no "
+                "digest vouches that it is the archive Argo CD will pull; review it, and pin "
+                "it in data/catalog.yaml once it is the one you run"
+            )
+        digest = pin.content if resolved.verified else file_digest(archive)
+        self._helm(app, source, refs, result, archive, None, digest=digest)
         return result
 
     def _local_chart(

@@ -7,13 +7,14 @@ cache, pinned and verified.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from mgctl import catalog
-from mgctl.catalog import ChartPin, ChartRef
+from mgctl.catalog import EXACT_VERSION, ChartPin, ChartRef
 from mgctl.charts.cache import ChartCache
 
 _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
@@ -72,3 +73,35 @@ def pinned(ref: ChartRef) -> ChartPin | None:
         if pin.ref == ref:
             return pin
     return None
+
+
+@dataclass(frozen=True)
+class ResolvedChart:
+    """The archive a chart source renders from. `verified`: pinned in the catalog and checked
+    against its digests; otherwise another version of a pinned chart (platform.yaml
+    `components.<name>.version`), taken from the chart cache as it is."""
+
+    pin: ChartPin
+    path: Path
+    verified: bool
+
+
+def same_chart(ref: ChartRef) -> ChartPin | None:
+    """The catalog's pin of the chart `ref` names (same repository and chart), any version."""
+    for pin in catalog.charts().values():
+        if (pin.ref.repo_url, pin.ref.chart) == (ref.repo_url, ref.chart):
+            return pin
+    return None
+
+
+def resolve_chart(ref: ChartRef, charts: ChartCache) -> ResolvedChart | None:
+    """None when the catalog does not know the chart at all (the repo-server emulation
+    refuses it: nothing would vouch for the archive Argo CD pulls)."""
+    pin = pinned(ref)
+    if pin is not None:
+        return ResolvedChart(pin, charts.verify(pin).path, verified=True)
+    other = same_chart(ref)
+    if other is None or not EXACT_VERSION.match(ref.version):
+        return None  # a range resolves to whatever is newest when Argo CD syncs
+    unpinned = dataclasses.replace(other, ref=ref, sha256="", content="")
+    return ResolvedChart(unpinned, charts.unverified(unpinned), verified=False)

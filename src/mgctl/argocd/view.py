@@ -32,9 +32,10 @@ from mgctl.argocd.models import (
 )
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp, RepoServer, tree_digest
-from mgctl.argocd.repos import LocalRepos, chart_ref, pinned
+from mgctl.argocd.repos import LocalRepos, chart_ref, resolve_chart
 from mgctl.charts.archive import ChartArchiveError, open_archive
 from mgctl.charts.cache import ChartCache, ChartCacheError
+from mgctl.charts.digest import sha256_file
 from mgctl.manifests import Manifest, load_manifest_file
 
 ROOT_FILE = "bootstrap/root.yaml"
@@ -244,10 +245,12 @@ def _scan(
         archive: Path | None = None
         directory: Path | None = None
         if chart:
-            pin = pinned(chart_ref(repo_url, chart, version))
-            if pin is None:
+            resolved = resolve_chart(chart_ref(repo_url, chart, version), repos.charts)
+            if resolved is None:
                 return None
-            key, archive = f"capabilities|{pin.content}", repos.charts.verify(pin).path
+            archive = resolved.path
+            digest = resolved.pin.content if resolved.verified else sha256_file(archive)
+            key = f"capabilities|{digest}"
         elif path is not None and repos.has_git(repo_url):
             directory = repos.git_dir(repo_url) / path.strip("/")
             if not (directory / "Chart.yaml").is_file():

@@ -57,6 +57,24 @@ class ChartCache:
         self._verified[path] = verified
         return verified
 
+    def unverified(self, pin: ChartPin) -> Path:
+        """The cached archive of a chart version the catalog does not pin (no digest to
+        check it against): it must be there, that is all that can be said."""
+        path = self.path(pin)
+        if not path.is_file():
+            location = pin.repo_url if pin.ref.is_oci else f"--repo {pin.repo_url} "
+            pull = (
+                f"helm pull {pin.repo_url}/{pin.chart} --version {pin.version}"
+                if pin.ref.is_oci
+                else f"helm pull {pin.chart} {location}--version {pin.version}"
+            )
+            raise ChartCacheError(
+                f"chart {pin.chart} {pin.version} (an unpinned version of {pin.key}) is not in "
+                f"the chart cache {self.root}: no {path.name}. Fix: `{pull} -d {self.root}` "
+                "and review it (mgctl has no digest for it), or drop the version override"
+            )
+        return path
+
 
 def check_archive(path: Path, pin: ChartPin) -> Verified:
     """Which pinned digest `path` matches; ChartCacheError when neither does."""

@@ -61,6 +61,8 @@ def render(
         )
         for line in rest:
             err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for line in result.notes:
+        err_console.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -70,6 +72,7 @@ def render(
                     "removed": result.removed,
                     "repaired": result.repaired,
                     "removedDatabases": [database.to_json() for database in gone],
+                    "notes": result.notes,
                 },
                 indent=2,
             )

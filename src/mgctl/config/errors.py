@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from mgctl.config.platform import did_you_mean
 
-_LOCATED = re.compile(r"^([A-Za-z][\w.\[\]]*): (.*)$")
+_LOCATED = re.compile(r"^([A-Za-z][\w.\[\]-]*): (.*)$")
 
 
 @dataclass(frozen=True)

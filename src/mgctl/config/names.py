@@ -28,9 +28,11 @@ VELERO_SCHEDULE_PREFIX = "velero-"
 TAILSCALE_SUFFIXES = ("-k8s-operator", "-k8s-subnet")
 PREFIX_MAX = LABEL_VALUE_MAX - max(len(s) for s in TAILSCALE_SUFFIXES)
 VELERO_SCHEDULE_MAX = LABEL_VALUE_MAX - len(VELERO_SCHEDULE_PREFIX)
-# Traefik's ForwardAuth middleware calls http://auth-service.auth-service.svc:8080/verify.
+# The auth-service mgctl runs for `auth` (its namespace is its name, like every service):
+# Traefik's ForwardAuth calls its port 8080, Prometheus scrapes 9100 (mg_auth's defaults).
 AUTH_SERVICE = "auth-service"
 AUTH_SERVICE_PORT = 8080
+AUTH_SERVICE_METRICS_PORT = 9100
 RESERVED_DATABASE_NAMES = ("postgres", "template0", "template1")  # exist in every cluster
 RESERVED_ROLES = ("postgres", "streaming_replica")  # CNPG pkg/postgres/roles.go IsRoleReserved
 

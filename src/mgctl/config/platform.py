@@ -7,12 +7,39 @@ from collections import Counter
 
 from pydantic import Field, model_validator
 
+from mgctl import catalog
 from mgctl.config import names
 from mgctl.config.base import Model
+from mgctl.config.components import (
+    ComponentOverride,
+    component_errors,
+    components_schema,
+)
+from mgctl.config.components import table as components_table
 from mgctl.config.data import Database, Kafka, ObjectStore
 from mgctl.config.operations import Backups, Observability
-from mgctl.config.project import Auth, Cluster, GitRepositories, Project, Registry, Tailscale, Tls
-from mgctl.config.services import Service
+from mgctl.config.project import (
+    Auth,
+    AuthRule,
+    AuthService,
+    AuthServiceImage,
+    Cluster,
+    GitRepositories,
+    Project,
+    Registry,
+    Tailscale,
+    Tls,
+)
+from mgctl.config.services import (
+    ContainerPort,
+    Egress,
+    Image,
+    Metrics,
+    Pdb,
+    Probe,
+    Probes,
+    Service,
+)
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -34,6 +61,12 @@ class Platform(Model):
     kafka: Kafka = Kafka()
     databases: list[Database] = []
     services: list[Service] = Field(default=[], description="The team's microservices")
+    components: dict[str, ComponentOverride] = Field(
+        default={},
+        json_schema_extra=components_schema(),
+        description="Overrides of the platform's chart components, by name: "
+        + ", ".join(sorted(components_table())),
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Platform:
@@ -67,7 +100,8 @@ class Platform(Model):
                 )
             if service.egress.kafka and not self.kafka.enabled:
                 errors.append(f"services[{i}].egress.kafka: egress.kafka needs kafka.enabled")
-            ports = [service.port] + [p.port for s in service.sidecars for p in s.ports]
+            ports = [service.port] if service.port is not None else []
+            ports += [p.port for s in service.sidecars for p in s.ports]
             for port, count in Counter(ports).items():
                 if count > 1:
                     errors.append(
@@ -76,6 +110,9 @@ class Platform(Model):
                     )
         errors += _name_collisions(self)
         errors += _auth_wiring(self)
+        errors += component_errors(self)
+        if not errors:  # the rule reads databases and environments the checks above verified
+            errors += _database_environments(self)
         hosts = [s.ingress.host for s in self.services if s.ingress]
         for host, count in Counter(hosts).items():
             if count > 1:
@@ -91,11 +128,28 @@ class Platform(Model):
         return self
 
     # Derived values: computed here once so every generator agrees.
+    def component(self, name: str) -> ComponentOverride:
+        return self.components.get(name) or ComponentOverride()
+
+    def component_enabled(self, name: str) -> bool:
+        return self.component(name).enabled
+
     def service_environment(self, service: Service) -> str:
         return service.environment or self.project.environment
 
     def database(self, name: str) -> Database:
         return next(d for d in self.databases if d.name == name)
+
+    def database_users(self, db: Database) -> list[Service]:
+        """The services that use the database (`database` or `egress.databases`)."""
+        return [s for s in self.services if db in self.service_databases(s)]
+
+    def database_environment(self, db: Database) -> str:
+        """The Doppler environment the database's owner credentials come from: that of the
+        services using it (one, by the rule in `_database_environments`), else the
+        cluster's own."""
+        users = self.database_users(db)
+        return self.service_environment(users[0]) if users else self.project.environment
 
     def service_databases(self, service: Service) -> list[Database]:
         names = dict.fromkeys(
@@ -105,7 +159,14 @@ class Platform(Model):
 
     @property
     def auth_service(self) -> Service | None:
-        return next((s for s in self.services if s.name == "auth-service"), None)
+        """The auth-service mgctl runs when `auth` is configured (never one of `services`)."""
+        return None if self.auth is None else builtin_auth_service(self.auth.service)
+
+    @property
+    def deployed_services(self) -> list[Service]:
+        """Every chart under mg-deploy/services: the team's services, then the auth-service."""
+        auth = self.auth_service
+        return [*self.services, *([auth] if auth is not None else [])]
 
 
 def _name_collisions(platform: Platform) -> list[str]:
@@ -113,7 +174,14 @@ def _name_collisions(platform: Platform) -> list[str]:
     errors = []
     for i, service in enumerate(platform.services):
         owner = names.namespace_owner(service.name)
-        if owner is not None:
+        if service.name == names.AUTH_SERVICE:
+            errors.append(
+                f"services[{i}]: mgctl now runs the {names.AUTH_SERVICE} itself whenever the "
+                "auth section is given (pinned image, config from auth, 2 replicas): remove "
+                "this entry, and move replicas, resources or image to auth.service "
+                "(docs/deviations.md, migrating)"
+            )
+        elif owner is not None:
             errors.append(
                 f"services[{i}].name: {service.name!r} is a namespace the platform uses ({owner}); "
                 "each service gets the namespace of its name, so choose another, "
@@ -139,31 +207,94 @@ def _name_collisions(platform: Platform) -> list[str]:
     return errors
 
 
-def _auth_wiring(platform: Platform) -> list[str]:
-    """Traefik's ForwardAuth middleware calls the auth-service; it must exist and listen."""
+def _database_environments(platform: Platform) -> list[str]:
+    """A service reads the database's credentials from the store of its own environment, and
+    the database's owner secret is made from one store: every user must be in that one."""
     errors = []
-    auth_index = next(
-        (i for i, s in enumerate(platform.services) if s.name == names.AUTH_SERVICE), None
-    )
-    if auth_index is None:
-        for i, service in enumerate(platform.services):
-            if service.ingress and service.ingress.auth == "required":
-                errors.append(
-                    f"services[{i}].ingress.auth: 'required' sends every request through "
-                    f"Traefik's ForwardAuth to the {names.AUTH_SERVICE} service, and there is "
-                    f"none: add a service named {names.AUTH_SERVICE} (docs/auth-service.md) or "
-                    "set auth: public"
-                )
-        return errors
-    service = platform.services[auth_index]
-    if service.port != names.AUTH_SERVICE_PORT:
-        errors.append(
-            f"services[{auth_index}].port: Traefik's ForwardAuth calls {names.AUTH_SERVICE} on "
-            f"port {names.AUTH_SERVICE_PORT}; set port: {names.AUTH_SERVICE_PORT}"
-        )
-    if platform.auth is None:
-        errors.append(
-            f"services[{auth_index}]: {names.AUTH_SERVICE} needs the top-level auth section "
-            "(tenant, audience, rules) to verify tokens; add it"
-        )
+    for i, db in enumerate(platform.databases):
+        by_env: dict[str, list[str]] = {}
+        for service in platform.database_users(db):
+            by_env.setdefault(platform.service_environment(service), []).append(service.name)
+        if len(by_env) > 1:
+            shown = "; ".join(f"{env}: {', '.join(names)}" for env, names in sorted(by_env.items()))
+            errors.append(
+                f"databases[{i}]: {db.name} is used by services of different environments "
+                f"({shown}); its owner credentials come from one environment's Doppler store "
+                "and a service reads them from its own: give each environment its own database"
+            )
     return errors
+
+
+def builtin_auth_service(settings: AuthService) -> Service:
+    """The auth-service as one more service chart: mg_auth's ports (8080 for Traefik's
+    ForwardAuth, 9100 metrics), its probes (/healthz, /readyz), egress to the Auth0 JWKS,
+    callable from Traefik only, a PDB; the pinned image unless auth.service.image is given.
+    The config file, UID/GID 65532 and pod spreading are added by the renderer
+    (render/auth_service_config.py)."""
+    pin = catalog.image(names.AUTH_SERVICE)
+    image = settings.image or AuthServiceImage(repository=pin.repository, tag=pin.tag)
+    return Service(
+        name=names.AUTH_SERVICE,
+        image=Image(repository=image.repository, tag=image.tag),
+        port=names.AUTH_SERVICE_PORT,
+        extra_ports=[ContainerPort(name="metrics", port=names.AUTH_SERVICE_METRICS_PORT)],
+        replicas=settings.replicas,
+        spring_profile="",
+        resources=settings.resources,
+        probes=Probes(
+            liveness=Probe(path="/healthz"),
+            readiness=Probe(path="/readyz"),
+            startup=Probe(path="/healthz", failure_threshold=30),
+        ),
+        metrics=Metrics(enabled=True, path="/metrics", port="metrics"),
+        egress=Egress(external_https=True),  # the Auth0 JWKS
+        allow_from=["traefik"],  # Traefik's ForwardAuth middleware calls /verify
+        pdb=Pdb(enabled=True, max_unavailable=1),
+        build=None,  # built and published by mgctl's own release workflow
+        values=settings.values,
+    )
+
+
+def _auth_wiring(platform: Platform) -> list[str]:
+    """Traefik's ForwardAuth middleware calls the auth-service mgctl runs for `auth`, whose
+    rule table answers 403 to any request no rule covers."""
+    errors = []
+    for i, service in enumerate(platform.services):
+        ingress = service.ingress
+        if ingress is None or ingress.auth != "required":
+            continue
+        if platform.auth is None:
+            errors.append(
+                f"services[{i}].ingress.auth: 'required' sends every request through Traefik's "
+                f"ForwardAuth to the {names.AUTH_SERVICE}, which mgctl runs only when the "
+                "top-level auth section is given: add auth (tenant, audience, rules; "
+                "docs/auth-service.md) or set ingress.auth: public"
+            )
+            continue
+        for j, path in enumerate(ingress.paths):
+            if not any(_rule_covers(rule, ingress.host, path) for rule in platform.auth.rules):
+                where = "host" if path == "/" else f"paths[{j}]"
+                errors.append(
+                    f"services[{i}].ingress.{where}: no auth.rules entry covers "
+                    f"{ingress.host}{path}, so the auth-service answers 403 to every request "
+                    f"there: add one to auth.rules, e.g. {{ name: {service.name}, host: "
+                    f"{ingress.host}, pathPrefix: {path.rstrip('/') or '/'}, auth: "
+                    "authenticated }, or set ingress.auth: public"
+                )
+    return errors
+
+
+def _rule_covers(rule: AuthRule, host: str, path: str) -> bool:
+    """Whether requests routed by PathPrefix(path) on host can match the rule (mg_auth
+    rules.py: exact host or `*.suffix`, segment-boundary path prefix). A preflight rule only
+    answers CORS preflights, so it covers no real request."""
+    if rule.auth == "preflight":
+        return False
+    if rule.host.startswith("*."):
+        suffix = rule.host[1:]
+        if not (host.endswith(suffix) and len(host) > len(suffix)):
+            return False
+    elif rule.host != host:
+        return False
+    prefix = rule.path_prefix
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")

@@ -7,9 +7,11 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mgctl.config import names, network
+from mgctl.config import library_values, names, network
 from mgctl.config.base import (
     HOSTNAME,
+    REPOSITORY,
+    TAG,
     Cpu,
     EnvName,
     GitBranch,
@@ -19,6 +21,7 @@ from mgctl.config.base import (
     Size,
     TailscaleTag,
 )
+from mgctl.config.services import Image, LibraryValues, ResourceAmounts, Resources
 
 SUPPORTED_KUBERNETES = ("1.35", "1.36", "1.37")
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -385,6 +388,73 @@ class AuthRule(Model):
         return self
 
 
+class AuthServiceImage(Model):
+    repository: str = Field(
+        json_schema_extra={"pattern": REPOSITORY.pattern},
+        description="e.g. ghcr.io/acme/mg-auth-service",
+    )
+    tag: str = Field(
+        json_schema_extra={"pattern": r"^(?!latest$)" + TAG.pattern.removeprefix("^")},
+        description="A released tag (never 'latest')",
+    )
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return Image.check_repository(value)
+
+    @field_validator("tag", mode="plain")
+    @classmethod
+    def _tag(cls, value: object) -> str:
+        tag = Image.check_tag(value)
+        if tag is None:
+            raise ValueError("tag is required: the auth-service image is pinned")
+        return tag
+
+
+class AuthService(Model):
+    """The auth-service mgctl runs for `auth` (it is not listed in services): the pinned image
+    from mgctl's catalog, config from `auth`, at least 2 replicas behind a PodDisruptionBudget,
+    UID/GID 65532. These keys override it."""
+
+    replicas: int = Field(
+        default=2,
+        json_schema_extra={"minimum": 2},
+        description="At least 2: Traefik answers 500 to every protected request while no "
+        "replica is reachable",
+    )
+    resources: Resources = Resources(
+        requests=ResourceAmounts(cpu="100m", memory="64Mi"),
+        limits=ResourceAmounts(cpu="1", memory="256Mi"),
+    )
+    image: AuthServiceImage | None = Field(
+        default=None, description="Replaces the pinned image (mgctl's data/catalog.yaml)"
+    )
+    values: LibraryValues = Field(
+        default={},
+        description="Raw mg-library values merged last over the generated ones (as "
+        "services[].values)",
+    )
+
+    @model_validator(mode="after")
+    def _library_values(self) -> AuthService:
+        found = library_values.problems(self.values)
+        if found:
+            raise ValueError("\n".join(found))
+        return self
+
+    @field_validator("replicas")
+    @classmethod
+    def _two_or_more(cls, value: int) -> int:
+        if value < 2:
+            raise ValueError(
+                f"{value} replica(s): every request behind the ForwardAuth middleware fails "
+                "(Traefik answers 500) while the only replica restarts, rolls out or is evicted "
+                "by a node drain; run at least 2"
+            )
+        return value
+
+
 class Auth(Model):
     tenant: Hostname = Field(description="Auth0 tenant or custom domain, e.g. mg.eu.auth0.com")
     audience: str = Field(min_length=1, description="Auth0 API identifier")
@@ -396,3 +466,4 @@ class Auth(Model):
     allow_m2m: bool = False
     allowed_client_ids: list[str] | None = None
     rules: list[AuthRule] = []
+    service: AuthService = AuthService()

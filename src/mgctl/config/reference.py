@@ -50,13 +50,26 @@ def _default(field: FieldInfo) -> str:
     return f"`{text}`" if len(text) <= 60 else "(see below)"
 
 
-def _section(model: type[BaseModel], path: str, out: list[str], seen: set[str]) -> None:
+def _suffix(annotation: Any) -> str:
+    """How a list item or a map entry is written in a YAML path: `[]`, `.<name>`."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _suffix(inner[0]) if len(inner) == 1 else ""
+    return {list: "[]", dict: ".<name>"}.get(origin, "")
+
+
+def _section(
+    model: type[BaseModel], path: str, out: list[str], seen: set[str], intro: str = ""
+) -> None:
     if path in seen:
         return
     seen.add(path)
     out.append(f"\n### `{path}`\n")
+    if intro:
+        out.append(intro + "\n")
     if model.__doc__ and model.__doc__ != BaseModel.__doc__:
-        out.append(model.__doc__.strip().splitlines()[0] + "\n")
+        out.append(" ".join(model.__doc__.strip().split("\n\n")[0].split()) + "\n")
     out.append("| key | type | default | description |\n|---|---|---|---|")
     children: list[tuple[type[BaseModel], str]] = []
     for name, field in model.model_fields.items():
@@ -65,8 +78,7 @@ def _section(model: type[BaseModel], path: str, out: list[str], seen: set[str]) 
         out.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
         child = model_in(field.annotation)
         if child is not None:
-            is_list = typing.get_origin(field.annotation) is list
-            children.append((child, f"{path}.{key}{'[]' if is_list else ''}"))
+            children.append((child, f"{path}.{key}{_suffix(field.annotation)}"))
     for child, child_path in children:
         _section(child, child_path, out, seen)
 
@@ -84,8 +96,9 @@ def reference_markdown() -> str:
     for name, field in Platform.model_fields.items():
         child = model_in(field.annotation)
         if child is not None:
-            is_list = typing.get_origin(field.annotation) is list
-            _section(child, f"{field.alias or name}{'[]' if is_list else ''}", out, seen)
+            intro = field.description or "" if typing.get_origin(field.annotation) is dict else ""
+            path = f"{field.alias or name}{_suffix(field.annotation)}"
+            _section(child, path, out, seen, intro)
     return "\n".join(out) + "\n"
 
 

@@ -1,19 +1,45 @@
-"""The auth-service's config.yaml (see auth-service/README.md), rendered from platform.yaml `auth`.
-
-Mounted by the library chart's configFiles at /etc/mg-auth, where the image's entrypoint reads it.
+"""The auth-service mgctl runs for `auth`: its config.yaml (see auth-service/README.md),
+mounted by the library chart's configFiles at /etc/mg-auth where the image's entrypoint reads
+it, the pod settings its image needs, and where Traefik's ForwardAuth finds it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from mgctl.config import names
 from mgctl.config.platform import Platform
 from mgctl.config.project import Auth, AuthRule
 from mgctl.render.filemap import to_yaml
+from mgctl.render.service_layout import service_namespace
 
-AUTH_SERVICE = "auth-service"
+AUTH_SERVICE = names.AUTH_SERVICE
 CONFIG_DIR = "/etc/mg-auth"
 CONFIG_FILE = "config.yaml"
+VERIFY_PATH = "/verify"
+IMAGE_UID = 65532  # the distroless nonroot user the image runs as (auth-service/Dockerfile)
+CLUSTER_DOMAIN = "cluster.local"
+
+
+@dataclass(frozen=True)
+class AuthEndpoint:
+    name: str
+    namespace: str
+    port: int
+
+    @property
+    def verify_url(self) -> str:
+        return f"http://{self.name}.{self.namespace}.svc.{CLUSTER_DOMAIN}:{self.port}{VERIFY_PATH}"
+
+
+def auth_endpoint(platform: Platform) -> AuthEndpoint | None:
+    """Where the auth-service really is: the Service its chart renders (name, namespace and
+    port of `platform.auth_service`). Traefik's middleware takes its address from here."""
+    service = platform.auth_service
+    if service is None or service.port is None:
+        return None
+    return AuthEndpoint(service.name, service_namespace(service), service.port)
 
 
 def _rule(rule: AuthRule) -> dict[str, Any]:
@@ -51,10 +77,30 @@ def auth_config(auth: Auth) -> dict[str, Any]:
 
 
 def auth_service_values(platform: Platform) -> dict[str, Any]:
-    """Values added to the auth-service chart: its config file and where it is mounted."""
+    """Values added to the auth-service chart: its config file and where it is mounted, the
+    image's UID/GID, and its replicas spread over the nodes (one node going down must not
+    take every verifier with it)."""
     if platform.auth is None:
         return {}
     return {
         "configFiles": {CONFIG_FILE: to_yaml(auth_config(platform.auth))},
         "configMountPath": CONFIG_DIR,
+        "podSecurityContext": {
+            "runAsUser": IMAGE_UID,
+            "runAsGroup": IMAGE_UID,
+            "fsGroup": IMAGE_UID,
+        },
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {
+                    "matchLabels": {
+                        "app.kubernetes.io/name": AUTH_SERVICE,
+                        "app.kubernetes.io/instance": AUTH_SERVICE,
+                    }
+                },
+            }
+        ],
     }

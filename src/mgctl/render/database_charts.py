@@ -28,7 +28,9 @@ from mgctl.config.data import Database, ObjectStore, S3Target
 from mgctl.config.units import parse_duration
 from mgctl.render import backup_layout as layout
 from mgctl.render.filemap import FileMap, to_yaml_documents
+from mgctl.render.infra.components import external_secrets as external_secrets_component
 from mgctl.render.security_contexts import restricted_container
+from mgctl.render.service_layout import service_namespace
 
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 RCLONE_IMAGE = "rclone/rclone:1.71.0"
@@ -215,7 +217,7 @@ def database_network_policy(platform: Platform, db: Database) -> dict[str, Any]:
     cluster's own instances (replication), the CNPG operator (instance manager status, 8000)
     and Prometheus (9187). Ingress only: the instances still reach the API server and the
     object store, whose addresses a policy here cannot know."""
-    clients = [s.name for s in platform.services if db in platform.service_databases(s)]
+    clients = [service_namespace(s) for s in platform.database_users(db)]
     own_pods = {"podSelector": {"matchLabels": {"cnpg.io/cluster": db.name}}}
     postgres = [{"protocol": "TCP", "port": 5432}]
     ingress: list[dict[str, Any]] = [{"from": [own_pods], "ports": postgres}]
@@ -244,7 +246,7 @@ def database_network_policy(platform: Platform, db: Database) -> dict[str, Any]:
 
 
 def _external_secret(
-    platform: Platform,
+    store: str,
     db: Database,
     name: str,
     secret_type: str,
@@ -264,10 +266,7 @@ def _external_secret(
         "metadata": _meta(name, db, keep),
         "spec": {
             "refreshInterval": "1h",
-            "secretStoreRef": {
-                "kind": "ClusterSecretStore",
-                "name": f"doppler-{platform.project.environment}",
-            },
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
             "target": {"name": name, "creationPolicy": "Owner", "template": template},
             "data": [
                 {"secretKey": key, "remoteRef": {"key": remote}} for key, remote in data.items()
@@ -277,17 +276,20 @@ def _external_secret(
 
 
 def external_secrets(platform: Platform, db: Database) -> list[dict[str, Any]]:
+    """The owner's credentials from the store of the environment its services run in (where
+    they read the same keys); the object store's keys are the platform's (its own store)."""
     store = platform.object_store
+    platform_store = external_secrets_component.platform_store(platform)
     docs = [
         _external_secret(
-            platform,
+            external_secrets_component.store_name(platform.database_environment(db)),
             db,
             layout.credentials_secret(db),
             "kubernetes.io/basic-auth",
             {"username": db.credentials.username_key, "password": db.credentials.password_key},
         ),
         _external_secret(
-            platform,
+            platform_store,
             db,
             layout.s3_secret(db),
             "Opaque",
@@ -298,7 +300,7 @@ def external_secrets(platform: Platform, db: Database) -> list[dict[str, Any]]:
     if store.offsite is not None:
         docs.append(
             _external_secret(
-                platform,
+                platform_store,
                 db,
                 layout.offsite_s3_secret(db),
                 "Opaque",

@@ -9,6 +9,7 @@ from importlib.abc import Traversable
 from mgctl.config.platform import Platform
 from mgctl.config.services import Service
 from mgctl.render.filemap import FileMap, to_yaml
+from mgctl.render.service_layout import service_dir
 from mgctl.render.service_values import service_values
 
 ROOT = "mg-deploy"
@@ -74,7 +75,7 @@ def _chart_yaml(service: Service) -> str:
 
 
 def service_chart(platform: Platform, service: Service) -> FileMap:
-    base = f"{ROOT}/services/{service.name}"
+    base = f"{ROOT}/{service_dir(service)}"
     schema = _library_dir().joinpath("values.schema.json").read_text(encoding="utf-8")
     files: FileMap = {
         f"{base}/Chart.yaml": _chart_yaml(service),
@@ -88,7 +89,7 @@ def service_chart(platform: Platform, service: Service) -> FileMap:
 
 def render_deploy(platform: Platform) -> FileMap:
     files = library_files()
-    for service in platform.services:
+    for service in platform.deployed_services:
         files.update(service_chart(platform, service))
     files[f"{ROOT}/README.md"] = (
         "# mg-deploy\n\nApplication configuration, rendered by `mgctl render` "

@@ -10,6 +10,8 @@ from mgctl.render.database_charts import render_databases
 from mgctl.render.deploy_repo import render_deploy
 from mgctl.render.filemap import FileMap
 from mgctl.render.infra.repository import render_infrastructure
+from mgctl.render.override_keys import override_key
+from mgctl.render.write_back import shadowed_tags
 from mgctl.render.writer import WriteResult, write_files
 
 
@@ -22,4 +24,7 @@ def render_all(platform: Platform) -> FileMap:
 
 
 def render_to(platform: Platform, out: Path, force: bool = False) -> WriteResult:
-    return write_files(out, render_all(platform), force=force)
+    files = render_all(platform)
+    result = write_files(out, files, force=force, hint=lambda path: override_key(platform, path))
+    result.notes += shadowed_tags(platform, out)
+    return result

@@ -8,6 +8,7 @@ from typing import Any
 from mgctl.config.platform import Platform
 from mgctl.config.services import Probe, Resources, Service
 from mgctl.render.auth_service_config import AUTH_SERVICE, auth_service_values
+from mgctl.render.merge import deep_merge
 
 DATABASE_NAMESPACE = "databases"
 KAFKA_NAMESPACE = "kafka"
@@ -21,6 +22,10 @@ def _probe(probe: Probe) -> dict[str, Any]:
         out["path"] = probe.path
     if probe.port != "http":
         out["port"] = probe.port
+    if probe.command is not None:
+        out["command"] = probe.command
+    if probe.service is not None:
+        out["service"] = probe.service
     for key in ("initial_delay_seconds", "period_seconds", "timeout_seconds", "failure_threshold"):
         value = getattr(probe, key)
         if value is not None:
@@ -106,7 +111,7 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
         "serviceAccount": {"create": True, "name": "", "automount": False},
         "service": {
             "type": "ClusterIP",
-            "port": service.port,
+            **({"port": service.port} if service.port is not None else {"http": False}),
             "extraPorts": [
                 {"name": p.name, "port": p.port, "targetPort": p.name, "protocol": p.protocol}
                 for p in service.extra_ports
@@ -116,6 +121,8 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
             {"name": p.name, "containerPort": p.port, "protocol": p.protocol}
             for p in service.extra_ports
         ],
+        **({"command": service.command} if service.command is not None else {}),
+        **({"args": service.args} if service.args is not None else {}),
         "springProfile": service.spring_profile,
         "resources": _resources(service.resources),
         "probes": {
@@ -184,4 +191,4 @@ def service_values(platform: Platform, service: Service) -> dict[str, Any]:
     }
     if service.name == AUTH_SERVICE:
         values.update(auth_service_values(platform))
-    return values
+    return deep_merge(values, service.values)

@@ -42,7 +42,7 @@ import os
 import shutil
 import signal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +73,12 @@ PHASES = (
 
 
 class RenderConflict(Exception):
-    def __init__(self, edited: list[Path]) -> None:
+    def __init__(self, edited: list[Path], hints: dict[Path, str] | None = None) -> None:
         self.edited = edited
-        listing = "\n".join(f"  {p}" for p in edited)
+        hints = hints or {}
+        listing = "\n".join(
+            f"  {p}" + (f"\n    → {hints[p]}" if p in hints else "") for p in edited
+        )
         super().__init__(
             f"{len(edited)} generated file(s) were edited by hand since the last render:\n"
             f"{listing}\nFix: move the change into platform.yaml (the single source of truth) "
@@ -102,6 +105,7 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # what an interrupted render left
+    notes: list[str] = field(default_factory=list)  # what the user should know (not errors)
 
 
 @dataclass
@@ -226,7 +230,14 @@ def _prepare_out(out: Path) -> None:
         raise OutputUnusable(f"cannot create {out}: {exc.strerror or exc}") from exc
 
 
-def write_files(out: Path, files: FileMap, force: bool = False) -> WriteResult:
+def write_files(
+    out: Path,
+    files: FileMap,
+    force: bool = False,
+    hint: Callable[[str], str] | None = None,
+) -> WriteResult:
+    """`hint(path relative to out)`: where in platform.yaml a hand edit to that file belongs
+    (named in the refusal)."""
     repos = _split_by_repo(files)
     _prepare_out(out)
     _reached.clear()
@@ -236,7 +247,8 @@ def write_files(out: Path, files: FileMap, force: bool = False) -> WriteResult:
         if not force:
             edited = find_conflicts(out, files)
             if edited:
-                raise RenderConflict(edited)
+                hints = {p: hint(p.relative_to(out).as_posix()) for p in edited} if hint else {}
+                raise RenderConflict(edited, hints)
         plans = [_plan(out / name, name, repo_files, result) for name, repo_files in repos.items()]
         _preflight(out, plans)
         _phase("checked")

@@ -234,19 +234,29 @@ def platform_pods(platform: Platform) -> list[Pods]:
 
     nodes = len(platform.cluster.nodes)
     kps = kube_prometheus_stack.RESOURCES
+    by_component = {  # the pods of each component platform.yaml may switch off
+        "kube-prometheus-stack": [
+            _pods("prometheus", kps["prometheus"], 1),
+            _pods("alertmanager", kps["alertmanager"], 1),
+            _pods("grafana", kps["grafana"], 1),
+            _pods("prometheus-operator", kps["operator"], 1),
+            _pods("kube-state-metrics", kps["kube-state-metrics"], 1),
+            _pods("node-exporter", kps["node-exporter"], nodes),
+        ],
+        "loki": [_pods("loki", loki.RESOURCES, 1)],
+        "alloy": [_pods("alloy", alloy.RESOURCES, nodes)],
+        "velero": [
+            _pods("velero", velero.RESOURCES, 1),
+            _pods("velero-node-agent", velero.NODE_AGENT_RESOURCES, nodes),
+        ],
+        "cloudnative-pg": [_pods("cnpg-operator", cloudnative_pg.RESOURCES, 1)],
+        "plugin-barman-cloud": [_pods("barman-cloud-plugin", cloudnative_pg.PLUGIN_RESOURCES, 1)],
+    }
     pods = [
-        _pods("prometheus", kps["prometheus"], 1),
-        _pods("alertmanager", kps["alertmanager"], 1),
-        _pods("grafana", kps["grafana"], 1),
-        _pods("prometheus-operator", kps["operator"], 1),
-        _pods("kube-state-metrics", kps["kube-state-metrics"], 1),
-        _pods("node-exporter", kps["node-exporter"], nodes),
-        _pods("loki", loki.RESOURCES, 1),
-        _pods("alloy", alloy.RESOURCES, nodes),
-        _pods("velero", velero.RESOURCES, 1),
-        _pods("velero-node-agent", velero.NODE_AGENT_RESOURCES, nodes),
-        _pods("cnpg-operator", cloudnative_pg.RESOURCES, 1),
-        _pods("barman-cloud-plugin", cloudnative_pg.PLUGIN_RESOURCES, 1),
+        pod
+        for component, component_pods in by_component.items()
+        if platform.component_enabled(component)
+        for pod in component_pods
     ]
     if platform.object_store.type == "seaweedfs":
         pods += [_pods(f"seaweedfs-{k}", v, 1) for k, v in seaweedfs.RESOURCES.items()]
@@ -266,7 +276,7 @@ def platform_pods(platform: Platform) -> list[Pods]:
 
 def service_pods(platform: Platform) -> list[Pods]:
     pods = []
-    for service in platform.services:
+    for service in platform.deployed_services:
         count = (
             service.autoscaling.max_replicas if service.autoscaling.enabled else service.replicas
         )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mgctl.manifests import Finding, Manifest
+from mgctl.manifests import Finding, Manifest, Severity
 from mgctl.validate.workloads import ContainerRef, PodTemplate, containers, pod_template
 
 IMAGE_CHECK = "image-tag"
@@ -15,6 +15,8 @@ RESOURCES_CHECK = "resources"
 PROBES_CHECK = "probes"
 NETPOL_CHECK = "network-policy"
 SECRET_CHECK = "secret-literal"
+DISABLED_PROBES = "mgctl.io/disabled-probes"
+MONITORING_GROUP = "monitoring.coreos.com"
 
 LONG_RUNNING = frozenset(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"])
 SECRET_ENV_WORDS = frozenset(["PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "APIKEY"])
@@ -28,7 +30,7 @@ def check_manifests(manifests: Sequence[Manifest], default_namespace: str | None
     for template in templates:
         findings += image_tags(template)
         findings += resources(template)
-        findings += probes(template)
+        findings += probes(template, manifests, default_namespace)
         findings += env_literals(template)
     findings += network_policy_coverage(templates, manifests, default_namespace)
     for manifest in manifests:
@@ -107,21 +109,103 @@ def main_containers(template: PodTemplate) -> list[ContainerRef]:
     return named or regular[:1]
 
 
-def probes(template: PodTemplate) -> list[Finding]:
+def disabled_probes(template: PodTemplate) -> set[str]:
+    """The probe kinds switched off on purpose (mg-library writes DISABLED_PROBES from
+    `probes.<kind>.enabled: false`)."""
+    annotations = mapping(template.metadata.get("annotations"))
+    return {k.strip() for k in str(annotations.get(DISABLED_PROBES, "")).split(",") if k.strip()}
+
+
+def _service_selects(service: Manifest, labels: dict[str, Any]) -> bool:
+    """A Service's selector is a plain map; an empty one selects nothing (manual endpoints)."""
+    selector = mapping(mapping(service.body.get("spec")).get("selector"))
+    return bool(selector) and all(str(labels.get(k)) == str(v) for k, v in selector.items())
+
+
+def _scraped_ports(service: Manifest, monitors: list[Manifest]) -> set[str]:
+    """The Service ports a ServiceMonitor of the set scrapes (by name)."""
+    labels = mapping(mapping(service.body.get("metadata")).get("labels"))
+    ports: set[str] = set()
+    for monitor in monitors:
+        spec = mapping(monitor.body.get("spec"))
+        if selector_matches(spec.get("selector"), labels):
+            for endpoint in spec.get("endpoints") or []:
+                if isinstance(endpoint, dict) and endpoint.get("port"):
+                    ports.add(str(endpoint["port"]))
+    return ports
+
+
+def serves_traffic(
+    template: PodTemplate, manifests: Sequence[Manifest], default_namespace: str | None
+) -> bool:
+    """A Service of the set routes to the pod on a port that is not only scraped for metrics:
+    the case where a pod that is not ready would receive requests."""
+    namespace = template.manifest.namespace or default_namespace
+    labels = mapping(template.metadata.get("labels"))
+    same = [m for m in manifests if (m.namespace or default_namespace) == namespace]
+    monitors = [m for m in same if m.kind == "ServiceMonitor" and m.group == MONITORING_GROUP]
+    for service in same:
+        if service.kind != "Service" or service.group != "":
+            continue
+        if not _service_selects(service, labels):
+            continue
+        ports = {
+            str(port.get("name") or port.get("port"))
+            for port in mapping(service.body.get("spec")).get("ports") or []
+            if isinstance(port, dict)
+        }
+        if ports - _scraped_ports(service, monitors):
+            return True
+    return False
+
+
+def probes(
+    template: PodTemplate,
+    manifests: Sequence[Manifest] = (),
+    default_namespace: str | None = None,
+) -> list[Finding]:
+    """Every long-running main container has a liveness probe (a hung process is restarted)
+    and, when a Service sends it traffic, a readiness probe. A probe switched off on purpose
+    (`probes.<kind>.enabled: false`, named by DISABLED_PROBES) is a warning, never an error:
+    the decision is visible and validate still passes. A worker no Service routes to needs no
+    readiness probe."""
     if template.manifest.kind not in LONG_RUNNING:
         return []
+    wanted = ["livenessProbe"]
+    if serves_traffic(template, manifests, default_namespace):
+        wanted.append("readinessProbe")
+    disabled = disabled_probes(template)
     findings = []
     for c in main_containers(template):
-        for probe in ("livenessProbe", "readinessProbe"):
-            if not isinstance(c.body.get(probe), dict):
+        for probe in wanted:
+            if isinstance(c.body.get(probe), dict):
+                continue
+            kind = probe.removesuffix("Probe")
+            if kind in disabled:
+                consequence = (
+                    "a hung process is never restarted"
+                    if kind == "liveness"
+                    else "its Service sends requests to pods that are not ready yet"
+                )
                 findings.append(
                     template.manifest.finding(
                         PROBES_CHECK,
                         f"{c.path}.{probe}",
-                        f"main container {c.name!r} has no {probe}: add an httpGet/tcpSocket/"
-                        "exec/grpc probe",
+                        f"main container {c.name!r} runs with its {kind} probe disabled "
+                        f"(probes.{kind}.enabled: false): {consequence}",
+                        severity=Severity.WARNING,
                     )
                 )
+                continue
+            findings.append(
+                template.manifest.finding(
+                    PROBES_CHECK,
+                    f"{c.path}.{probe}",
+                    f"main container {c.name!r} has no {probe}: add an httpGet/tcpSocket/"
+                    f"exec/grpc probe, or disable it on purpose (probes.{kind}.enabled: false, "
+                    f"which mg-library records as the pod annotation {DISABLED_PROBES})",
+                )
+            )
     return findings
 
 

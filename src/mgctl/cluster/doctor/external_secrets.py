@@ -8,6 +8,7 @@ from mgctl.cluster.doctor.model import (
     Row,
     cond_text,
     condition,
+    disabled_row,
     missing_type,
     name_of,
 )
@@ -19,6 +20,8 @@ RESOURCES = (STORES, EXTERNAL)
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("external-secrets"):
+        return [disabled_row(AREA, "external-secrets")]
     rows: list[Row] = []
     if STORES not in objects:
         return [missing_type(AREA, STORES, True, "external-secrets")]

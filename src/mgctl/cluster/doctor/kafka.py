@@ -8,6 +8,7 @@ from mgctl.cluster.doctor.model import (
     Row,
     cond_text,
     condition,
+    disabled_row,
     missing_type,
     name_of,
 )
@@ -19,6 +20,8 @@ RESOURCES = (KAFKAS, TOPICS)
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("strimzi"):
+        return [disabled_row(AREA, "strimzi")]
     expected = ctx.platform is None or ctx.platform.kafka.enabled
     if KAFKAS not in objects:
         return [missing_type(AREA, KAFKAS, expected and ctx.platform is not None, "strimzi")]

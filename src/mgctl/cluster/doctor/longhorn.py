@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgctl.cluster.doctor.model import Context, Objects, Row, missing_type
+from mgctl.cluster.doctor.model import Context, Objects, Row, disabled_row, missing_type
 
 AREA = "Longhorn"
 VOLUMES = "volumes.longhorn.io"
@@ -10,6 +10,8 @@ RESOURCES = (VOLUMES,)
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("longhorn"):
+        return [disabled_row(AREA, "longhorn")]
     if VOLUMES not in objects:
         return [missing_type(AREA, VOLUMES, ctx.platform is not None, "longhorn")]
     rows = []

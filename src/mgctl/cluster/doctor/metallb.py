@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgctl.cluster.doctor.model import Context, Objects, Row, missing_type, name_of
+from mgctl.cluster.doctor.model import Context, Objects, Row, disabled_row, missing_type, name_of
 
 AREA = "MetalLB"
 POOLS = "ipaddresspools.metallb.io"
@@ -12,6 +12,8 @@ WARN_USAGE = 0.8
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("metallb"):
+        return [disabled_row(AREA, "metallb")]
     if POOLS not in objects:
         return [missing_type(AREA, POOLS, ctx.platform is not None, "metallb")]
     rows = []

@@ -33,6 +33,10 @@ class Context:
     platform: Platform | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    def disabled(self, component: str) -> bool:
+        """platform.yaml switches the component off (components.<name>.enabled: false)."""
+        return self.platform is not None and not self.platform.component_enabled(component)
+
     @property
     def rpo_seconds(self) -> int:
         if self.platform is None:
@@ -93,4 +97,11 @@ def missing_type(area: str, resource: str, expected: bool, component: str) -> Ro
         f"resource type {resource} is not installed",
         f"Argo CD has not synced {component} yet: check the {component} Application "
         "(`mgctl doctor` Applications rows, `kubectl -n argocd get applications`)",
+    )  # fmt: skip
+
+
+def disabled_row(area: str, component: str) -> Row:
+    return Row(
+        area, component, "ok",
+        f"not installed: platform.yaml sets components.{component}.enabled: false",
     )  # fmt: skip

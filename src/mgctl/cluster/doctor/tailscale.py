@@ -8,6 +8,7 @@ from mgctl.cluster.doctor.model import (
     Row,
     cond_text,
     condition,
+    disabled_row,
     missing_type,
     name_of,
 )
@@ -23,6 +24,8 @@ OPERATOR = "operator"
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("tailscale"):
+        return [disabled_row(AREA, "tailscale")]
     if ctx.platform is not None and not ctx.platform.tailscale.enabled:
         return []
     if CONNECTORS not in objects:

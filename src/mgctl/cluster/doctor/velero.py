@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mgctl.cluster.doctor.model import Context, Objects, Row, age, missing_type, parse_time
+from mgctl.cluster.doctor.model import (
+    Context,
+    Objects,
+    Row,
+    age,
+    disabled_row,
+    missing_type,
+    parse_time,
+)
 
 AREA = "Velero"
 SCHEDULES = "schedules.velero.io"
@@ -54,6 +62,8 @@ def latest(backups: list[dict[str, Any]], schedule: str) -> tuple[datetime | Non
 
 
 def check(objects: Objects, ctx: Context) -> list[Row]:
+    if ctx.disabled("velero"):
+        return [disabled_row(AREA, "velero")]
     if SCHEDULES not in objects:
         return [missing_type(AREA, SCHEDULES, ctx.platform is not None, "velero")]
     rows = []

@@ -17,10 +17,9 @@ _REGEXP_PREFIX = "regexp:"
 
 
 def allow_tags(service: Service) -> str:
-    """The Image Updater `allowTags` value for this service: the one place the CI reads it.
-    (Today one pattern for all services, `image_updater.ALLOW_TAGS`; when the pattern becomes
-    per service, this function follows it.)"""
-    return image_updater.ALLOW_TAGS
+    """The Image Updater `allowTags` value for this service, as the ImageUpdater CR carries it
+    (`image_updater.allow_tags`): the one place the CI reads it."""
+    return image_updater.allow_tags(service)
 
 
 def image_tag_pattern(service: Service) -> str:

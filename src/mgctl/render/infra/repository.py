@@ -25,6 +25,8 @@ from mgctl.render.infra import argocd_objects as argo
 from mgctl.render.infra import components as components_package
 from mgctl.render.infra.component import Component
 from mgctl.render.infra.components import image_updater, security, tailscale
+from mgctl.render.infra.overrides import enabled_components
+from mgctl.render.service_layout import SERVICES_DIR
 
 ROOT = "mg-infrastructure"
 PLATFORM_PROJECT = "platform"
@@ -34,7 +36,6 @@ APPSETS_WAVE = 20
 ROOT_INCLUDE = (
     "{projects/*.yaml,applicationsets/*.yaml,image-updaters/*.yaml,base/*/application*.yaml}"
 )
-SERVICES_DIR = "services"
 LIBRARY_DIR = "services/_library"
 DATABASES_DIR = "databases"
 DATABASES_NAMESPACE = "databases"
@@ -60,7 +61,7 @@ def collect_components(platform: Platform) -> list[tuple[ModuleType, Component]]
     out: list[tuple[ModuleType, Component]] = []
     seen: dict[str, str] = {}
     for module in component_modules():
-        for component in module.build(platform):
+        for component in enabled_components(platform, module.build(platform)):
             if component.name in seen:
                 raise ValueError(
                     f"component {component.name!r} is built by both {seen[component.name]} "
@@ -329,7 +330,7 @@ def render_infrastructure(platform: Platform) -> FileMap:
     }
     if platform.databases:
         files["applicationsets/databases.yaml"] = to_yaml(databases_appset(platform))
-    if platform.services:
+    if platform.services and platform.component_enabled(image_updater.NAME):
         files["image-updaters/services.yaml"] = to_yaml(image_updater.image_updater(platform))
     if platform.tailscale.enabled:
         files["security/tailscale-acl.json"] = tailscale.acl_policy_json(platform)

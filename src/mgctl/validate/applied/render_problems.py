@@ -1,12 +1,13 @@
 """What the repo-server or the ApplicationSet controller would fail on, as findings: a chart
 not in the cache or not pinned, helm errors (values rejected by the chart's schema, template
-failures), missing paths or value files, generators that match nothing."""
+failures), missing paths or value files, generators that match nothing. A warning: a chart
+version mgctl's catalog does not pin (components.<name>.version), rendered unverified."""
 
 from __future__ import annotations
 
 from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView
-from mgctl.manifests import Finding
+from mgctl.manifests import Finding, Severity
 
 CHECK = "argocd-render"
 
@@ -29,6 +30,20 @@ def check(view: ArgoView) -> list[Finding]:
     ]
     for rendered in view.apps:
         sources = rendered.app.spec.all_sources()
+        for index, warning in rendered.warnings:
+            where = f"spec.sources[{index}]" if len(sources) > 1 else "spec.source"
+            findings.append(
+                Finding(
+                    check=CHECK,
+                    severity=Severity.WARNING,
+                    file=_app_file(rendered),
+                    kind="Application",
+                    name=rendered.app.name,
+                    path=where,
+                    application=rendered.app.name,
+                    message=warning,
+                )
+            )
         for index, problem in rendered.problems:
             where = f"spec.sources[{index}]" if len(sources) > 1 else "spec.source"
             findings.append(

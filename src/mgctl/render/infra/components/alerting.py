@@ -114,8 +114,7 @@ def _seconds_text(seconds: int) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
 
 
-def backup_rules(platform: Platform) -> list[dict[str, Any]]:
-    rpo = parse_duration(platform.backups.rpo)
+def velero_rules(platform: Platform, rpo: int) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     for schedule in platform.backups.velero_schedules:
         limit = cron_interval_seconds(schedule.schedule) + rpo
@@ -150,6 +149,14 @@ def backup_rules(platform: Platform) -> list[dict[str, Any]]:
             "Some items or volumes of {{ $labels.schedule }} were not backed up.",
         ),
     ]
+    return rules
+
+
+def backup_rules(platform: Platform) -> list[dict[str, Any]]:
+    rpo = parse_duration(platform.backups.rpo)
+    rules: list[dict[str, Any]] = []
+    if platform.component_enabled("velero"):  # components.velero.enabled
+        rules += velero_rules(platform, rpo)
     if platform.databases:
         base_limit = 86400 + rpo
         rules += [
@@ -329,18 +336,23 @@ def external_secrets_rules() -> list[dict[str, Any]]:
 
 
 def rule_groups(platform: Platform) -> list[dict[str, Any]]:
-    groups = [
-        ("platform-backups", backup_rules(platform)),
-        ("platform-certificates", certificate_rules()),
-        ("platform-longhorn", longhorn_rules()),
-        ("platform-loki", loki_rules()),
-        ("platform-external-secrets", external_secrets_rules()),
+    # the rules of a component platform.yaml disables (components.<name>.enabled) go with it
+    groups: list[tuple[str, list[dict[str, Any]], str | None]] = [
+        ("platform-backups", backup_rules(platform), None),
+        ("platform-certificates", certificate_rules(), "cert-manager"),
+        ("platform-longhorn", longhorn_rules(), "longhorn"),
+        ("platform-loki", loki_rules(), "loki"),
+        ("platform-external-secrets", external_secrets_rules(), "external-secrets"),
     ]
     if platform.databases:
-        groups.append(("platform-cnpg", cnpg_rules()))
+        groups.append(("platform-cnpg", cnpg_rules(), None))
     if platform.kafka.enabled:
-        groups.append(("platform-kafka", kafka_rules(platform)))
-    return [{"name": name, "rules": rules} for name, rules in groups]
+        groups.append(("platform-kafka", kafka_rules(platform), None))
+    return [
+        {"name": name, "rules": rules}
+        for name, rules, component in groups
+        if rules and (component is None or platform.component_enabled(component))
+    ]
 
 
 def prometheus_rule(platform: Platform) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from typing import Any
 
 from mgctl import catalog
 from mgctl.config.platform import Platform
+from mgctl.config.services import Service
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, SYNC_WAVE
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component
 
 NAME = "argocd-image-updater"
 CONTROLLER_WAVE = 3
 CR_WAVE = 20
-ALLOW_TAGS = r"regexp:^v\d+\.\d+\.\d+$"
+UPDATE_STRATEGY = "semver"
 SERVICE_LABEL = "mgctl.io/component"
 SERVICE_LABEL_VALUE = "service"
 
@@ -43,11 +44,19 @@ def values(platform: Platform) -> dict[str, Any]:
     return {"crds": {"install": True, "keep": True}, "config": config}
 
 
+def allow_tags(service: Service) -> str:
+    """The service's Image Updater `allowTags`: its image.allowTags, else the pattern of its
+    tag's scheme (v1.2.3 or 1.2.3). The source repository's release workflow publishes exactly
+    the tags this accepts (render/ci/release_tags.py)."""
+    return f"regexp:{service.image.allow_tags_pattern}"
+
+
 def image_updater(platform: Platform) -> dict[str, Any]:
-    """One applicationRef per service: its image, semver vX.Y.Z tags, git write-back to
-    mg-deploy. The write-back target is the default `.argocd-source-<app>.yaml` beside the
-    service chart (Helm parameters image.repository/image.tag), not values.yaml: mgctl renders
-    values.yaml, and a render must never conflict with the updater's commits."""
+    """One applicationRef per service: its image, semver tags its allow-tags accept, git
+    write-back to mg-deploy. The write-back target is the default `.argocd-source-<app>.yaml`
+    beside the service chart (Helm parameters image.repository/image.tag), not values.yaml:
+    mgctl renders values.yaml, and a render must never conflict with the updater's commits.
+    The auth-service is not here: its image is pinned by mgctl's catalog."""
     refs = []
     for service in platform.services:
         refs.append(
@@ -58,6 +67,10 @@ def image_updater(platform: Platform) -> dict[str, Any]:
                     {
                         "alias": "app",
                         "imageName": service.image.repository,
+                        "commonUpdateSettings": {
+                            "updateStrategy": service.image.update_strategy,
+                            "allowTags": allow_tags(service),
+                        },
                         "manifestTargets": {
                             "helm": {"name": "image.repository", "tag": "image.tag"}
                         },
@@ -74,7 +87,7 @@ def image_updater(platform: Platform) -> dict[str, Any]:
             "annotations": {SYNC_WAVE: str(CR_WAVE)},
         },
         "spec": {
-            "commonUpdateSettings": {"updateStrategy": "semver", "allowTags": ALLOW_TAGS},
+            "commonUpdateSettings": {"updateStrategy": UPDATE_STRATEGY},
             "writeBackConfig": {
                 "method": "git",
                 "gitConfig": {

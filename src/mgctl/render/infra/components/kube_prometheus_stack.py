@@ -110,7 +110,9 @@ def _grafana(platform: Platform) -> dict[str, Any]:
                 "access": "proxy",
                 "jsonData": {"maxLines": 5000},
             }
-        ],
+        ]
+        if platform.component_enabled("loki")
+        else [],
         "resources": RESOURCES["grafana"],
     }
 

@@ -16,6 +16,8 @@ from mgctl.render.infra import components
 from mgctl.render.infra.argocd_objects import ARGOCD_NAMESPACE, pss_labels
 from mgctl.render.infra.component import CLUSTER_RBAC, Component, Namespace, PodSecurityLevel
 from mgctl.render.infra.components.external_secrets import external_secret
+from mgctl.render.infra.overrides import enabled_components
+from mgctl.render.service_layout import service_namespace
 
 CLUSTER_NAME = "security"
 SECRETS_NAME = "security-secrets"
@@ -30,7 +32,7 @@ _LEVEL_ORDER: dict[PodSecurityLevel, int] = {"privileged": 0, "baseline": 1, "re
 
 def service_namespaces(platform: Platform) -> list[str]:
     """Each service runs in a namespace named like it (the services ApplicationSet)."""
-    return [service.name for service in platform.services]
+    return [service_namespace(s) for s in platform.deployed_services]
 
 
 def _merge(found: dict[str, Namespace], namespace: Namespace) -> None:
@@ -47,7 +49,7 @@ def platform_namespaces(platform: Platform) -> list[Namespace]:
     for module in components.all_modules():
         if module.__name__ == __name__:
             continue
-        for component in module.build(platform):
+        for component in enabled_components(platform, module.build(platform)):
             for namespace in component.namespaces:
                 _merge(found, namespace)
     for name in service_namespaces(platform):

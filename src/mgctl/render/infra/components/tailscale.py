@@ -46,14 +46,16 @@ class TailnetUi:
 
 
 def tailnet_uis(platform: Platform) -> list[TailnetUi]:
-    uis = [
-        TailnetUi("grafana", MONITORING_NAMESPACE, f"{KPS_PREFIX}-grafana", 80),
-        TailnetUi("prometheus", MONITORING_NAMESPACE, f"{KPS_PREFIX}-prometheus", 9090),
-        TailnetUi("alertmanager", MONITORING_NAMESPACE, f"{KPS_PREFIX}-alertmanager", 9093),
-        TailnetUi("argocd", argocd.NAMESPACE, argocd.SERVER_SERVICE, 80),
-        TailnetUi("longhorn", longhorn.NAMESPACE, longhorn.UI_SERVICE, longhorn.UI_PORT),
-    ]
-    if platform.object_store.type == "seaweedfs":
+    uis = [TailnetUi("argocd", argocd.NAMESPACE, argocd.SERVER_SERVICE, 80)]
+    if platform.component_enabled("kube-prometheus-stack"):
+        uis[:0] = [
+            TailnetUi("grafana", MONITORING_NAMESPACE, f"{KPS_PREFIX}-grafana", 80),
+            TailnetUi("prometheus", MONITORING_NAMESPACE, f"{KPS_PREFIX}-prometheus", 9090),
+            TailnetUi("alertmanager", MONITORING_NAMESPACE, f"{KPS_PREFIX}-alertmanager", 9093),
+        ]
+    if platform.component_enabled(longhorn.NAME):
+        uis.append(TailnetUi("longhorn", longhorn.NAMESPACE, longhorn.UI_SERVICE, longhorn.UI_PORT))
+    if platform.object_store.type == "seaweedfs" and platform.component_enabled("seaweedfs"):
         uis.append(TailnetUi("seaweedfs", "seaweedfs", "seaweedfs-filer", 8888))
     return uis
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from mgctl import catalog
 from mgctl.config.platform import Platform
+from mgctl.render.auth_service_config import AuthEndpoint, auth_endpoint
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.security_contexts import restricted_container, restricted_pod
 
@@ -19,21 +20,22 @@ NAME = "traefik"
 NAMESPACE = "traefik"
 SYNC_WAVE = 2
 MIDDLEWARE = "auth0-auth"
-AUTH_ADDRESS = "http://auth-service.auth-service.svc.cluster.local:8080/verify"
 AUTH_RESPONSE_HEADERS = ["X-User-Id", "X-User-Email", "X-User-Roles"]
 # Only what the auth-service reads; cookies and other client headers never reach it.
 AUTH_REQUEST_HEADERS = ["Authorization", "Access-Control-Request-Method"]
 MAX_AUTH_RESPONSE_BODY = 4096  # 2xx bodies from the auth-service are empty; anything else is 401
 
 
-def middleware() -> dict[str, Any]:
+def middleware(endpoint: AuthEndpoint) -> dict[str, Any]:
+    """The ForwardAuth middleware every protected IngressRoute uses, pointing at the Service
+    the auth-service chart renders (`auth_endpoint`: one derivation for both)."""
     return {
         "apiVersion": "traefik.io/v1alpha1",
         "kind": "Middleware",
         "metadata": {"name": MIDDLEWARE, "namespace": NAMESPACE},
         "spec": {
             "forwardAuth": {
-                "address": AUTH_ADDRESS,
+                "address": endpoint.verify_url,
                 "trustForwardHeader": False,
                 "authRequestHeaders": AUTH_REQUEST_HEADERS,
                 "authResponseHeaders": AUTH_RESPONSE_HEADERS,
@@ -75,6 +77,7 @@ def values() -> dict[str, Any]:
 
 
 def build(platform: Platform) -> list[Component]:
+    endpoint = auth_endpoint(platform)
     return [
         Component(
             name=NAME,
@@ -82,7 +85,9 @@ def build(platform: Platform) -> list[Component]:
             sync_wave=SYNC_WAVE,
             chart=catalog.chart("traefik").ref,
             values=values(),
-            manifests={"middlewares": [middleware()]},
+            # no auth section, no auth-service: nothing may point at it (config refuses a
+            # protected ingress then)
+            manifests={"middlewares": [middleware(endpoint)]} if endpoint else {},
             provides_crds=(
                 "traefik.io/IngressRoute",
                 "traefik.io/IngressRouteTCP",

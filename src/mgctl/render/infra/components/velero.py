@@ -11,6 +11,7 @@ from mgctl.config.platform import Platform
 from mgctl.config.units import parse_duration
 from mgctl.render.infra.component import CRDS_AND_RBAC, Component, Namespace
 from mgctl.render.infra.components import seaweedfs
+from mgctl.render.service_layout import service_namespace
 
 NAMESPACE = "velero"
 VELERO_CRDS = tuple(
@@ -52,7 +53,7 @@ def included_namespaces(platform: Platform, schedule: VeleroSchedule) -> list[st
     """An empty list in config means the services' namespaces (one namespace per service)."""
     if schedule.included_namespaces:
         return list(schedule.included_namespaces)
-    return sorted({s.name for s in platform.services})
+    return sorted({service_namespace(s) for s in platform.deployed_services})
 
 
 def _schedule(platform: Platform, schedule: VeleroSchedule) -> dict[str, Any]:

@@ -26,6 +26,18 @@ emptyDir, volumes and scheduling. Restart on secret change: see mg.deployment.se
 {{- with $v.configFiles }}
 {{- $_ := set $podAnnotations "checksum/config" (toYaml . | sha256sum) }}
 {{- end }}
+{{- /* Probes switched off on purpose are named on the pod, so validation can tell a decision
+     from an omission (docs/validation.md, the probes check). */}}
+{{- $disabledProbes := list }}
+{{- range $kind := list "liveness" "readiness" "startup" }}
+{{- $probe := get ($v.probes | default dict) $kind | default dict }}
+{{- if not (include "mg.flag" (list $probe "enabled" true)) }}
+{{- $disabledProbes = append $disabledProbes $kind }}
+{{- end }}
+{{- end }}
+{{- with $disabledProbes }}
+{{- $_ := set $podAnnotations "mgctl.io/disabled-probes" (join "," .) }}
+{{- end }}
 {{- $podAnnotations = mustMergeOverwrite $podAnnotations (deepCopy ($v.podAnnotations | default dict)) }}
 
 {{- /* SPRING_PROFILES_ACTIVE: default "kubernetes"; an explicit empty springProfile omits it,
@@ -140,15 +152,20 @@ spec:
           {{- end }}
           securityContext:
             {{- include "mg.containerSecurityContext" $v.securityContext | nindent 12 }}
+          {{- $hasHttp := include "mg.hasHttp" . }}
+          {{- if or $hasHttp $v.extraPorts }}
           ports:
+            {{- if $hasHttp }}
             - name: http
               containerPort: {{ include "mg.servicePort" . }}
               protocol: TCP
+            {{- end }}
             {{- range $v.extraPorts | default list }}
             - name: {{ .name }}
               containerPort: {{ .containerPort }}
               protocol: {{ .protocol | default "TCP" }}
             {{- end }}
+          {{- end }}
           {{- with include "mg.probes" . | trim }}
           {{- . | nindent 10 }}
           {{- end }}

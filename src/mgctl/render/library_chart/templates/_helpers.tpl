@@ -163,6 +163,16 @@ Argument: the override map or nil.
 {{- toYaml (mustMergeOverwrite $defaults (deepCopy $override)) }}
 {{- end }}
 
+{{/*
+mg.hasHttp: "true" when the main container serves the port "http" (service.http, default true).
+A worker (a Kafka consumer, a scheduler) sets service.http: false: no container port "http", no
+Service port for it, no ingress; the Service then carries only service.extraPorts (e.g. the
+metrics port a ServiceMonitor scrapes) and is not rendered when there are none.
+*/}}
+{{- define "mg.hasHttp" -}}
+{{- include "mg.flag" (list (.Values.service | default dict) "http" true) }}
+{{- end }}
+
 {{/* The main container's port (service.port, default 8080); the container port "http". */}}
 {{- define "mg.servicePort" -}}
 {{- $service := .Values.service | default dict }}

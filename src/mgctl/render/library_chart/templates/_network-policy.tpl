@@ -5,7 +5,8 @@ renders nothing.
 
 Ingress: same namespace and networkPolicy.ingressFromNamespaces (default [traefik, monitoring]) to
 the "http" port (and metrics.port when it is another named port); anything else (extra ports,
-sidecar ports) only through networkPolicy.extraIngress.
+sidecar ports) only through networkPolicy.extraIngress. A worker (service.http: false) admits
+only its metrics port from those namespaces, and nothing at all without one (ingress: []).
 Egress: DNS to kube-dns in kube-system (always); pods of the same namespace (egress.sameNamespace,
 default true: the counterpart of the same-namespace ingress rule, without it services in one
 namespace could not call each other); Kafka (egress.kafka, default true) to
@@ -25,6 +26,14 @@ Traffic between containers of one pod goes over localhost and needs no rule.
 {{- if and (hasKey $np "ingressFromNamespaces") (not (kindIs "invalid" $np.ingressFromNamespaces)) }}
 {{- $namespaces = $np.ingressFromNamespaces | default list }}
 {{- end }}
+{{- $hasHttp := include "mg.hasHttp" . }}
+{{- $namespacePorts := list }}
+{{- if $hasHttp }}
+{{- $namespacePorts = append $namespacePorts $servicePort }}
+{{- end }}
+{{- if and $metrics.enabled $metrics.port (ne (toString $metrics.port) "http") }}
+{{- $namespacePorts = append $namespacePorts $metrics.port }}
+{{- end }}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -38,32 +47,37 @@ spec:
   policyTypes:
     - Ingress
     - Egress
+  {{- if or $hasHttp (and $namespaces $namespacePorts) $np.extraIngress }}
   ingress:
+    {{- if $hasHttp }}
     # Same namespace
     - from:
         - podSelector: {}
       ports:
         - protocol: TCP
           port: {{ $servicePort }}
-    {{- with $namespaces }}
+    {{- end }}
+    {{- if and $namespaces $namespacePorts }}
     # Ingress controller, Prometheus and other listed namespaces
     - from:
-        {{- range . }}
+        {{- range $namespaces }}
         - namespaceSelector:
             matchLabels:
               kubernetes.io/metadata.name: {{ . }}
         {{- end }}
       ports:
+        {{- range $namespacePorts }}
         - protocol: TCP
-          port: {{ $servicePort }}
-        {{- if and $metrics.enabled $metrics.port (ne (toString $metrics.port) "http") }}
-        - protocol: TCP
-          port: {{ $metrics.port }}
+          port: {{ . }}
         {{- end }}
     {{- end }}
     {{- with $np.extraIngress }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+  {{- else }}
+  # A worker without ports: nothing may connect to it
+  ingress: []
+  {{- end }}
   egress:
     # DNS
     - to:

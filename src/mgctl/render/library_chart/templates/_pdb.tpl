@@ -1,4 +1,8 @@
-{{/* mg.pdb: PodDisruptionBudget when pdb.enabled; pdb.minAvailable or pdb.maxUnavailable (default maxUnavailable 1). */}}
+{{/*
+mg.pdb: PodDisruptionBudget when pdb.enabled; pdb.minAvailable or pdb.maxUnavailable (default
+maxUnavailable 1). Both set: minAvailable wins, as in the seed's library (a values file that
+adds minAvailable over the seed's maxUnavailable: 1 keeps rendering).
+*/}}
 {{- define "mg.pdb" -}}
 {{- include "mg.validate" . }}
 {{- $pdb := .Values.pdb | default dict }}

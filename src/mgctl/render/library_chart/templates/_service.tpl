@@ -1,7 +1,13 @@
-{{/* mg.service: ClusterIP Service on the named container port "http" (service.port) plus service.extraPorts. */}}
+{{/*
+mg.service: ClusterIP Service on the named container port "http" (service.port) plus
+service.extraPorts. A worker (service.http: false) gets a Service only for its extra ports
+(e.g. metrics), and none when it has no ports at all.
+*/}}
 {{- define "mg.service" -}}
 {{- include "mg.validate" . }}
 {{- $service := .Values.service | default dict }}
+{{- $hasHttp := include "mg.hasHttp" . }}
+{{- if or $hasHttp $service.extraPorts }}
 apiVersion: v1
 kind: Service
 metadata:
@@ -15,10 +21,12 @@ metadata:
 spec:
   type: {{ $service.type | default "ClusterIP" }}
   ports:
+    {{- if $hasHttp }}
     - name: http
       port: {{ include "mg.servicePort" . }}
       targetPort: http
       protocol: TCP
+    {{- end }}
     {{- range $i, $port := $service.extraPorts | default list }}
     {{- if not (and (kindIs "map" $port) $port.name $port.port) }}
     {{- fail (printf "mg-library: values.service.extraPorts[%d] needs name and port" $i) }}
@@ -30,4 +38,5 @@ spec:
     {{- end }}
   selector:
     {{- include "mg.selectorLabels" . | nindent 4 }}
+{{- end }}
 {{- end }}

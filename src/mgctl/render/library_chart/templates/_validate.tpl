@@ -64,6 +64,10 @@ as values.<path>.
 {{- end }}
 {{- end }}
 
+{{- /* A worker (service.http: false) has no port "http": its liveness probe is a command, a
+     gRPC health check or a TCP connect, never the default HTTP GET, and no probe may name
+     the missing port (the kubelet would fail it forever and restart the pod). */}}
+{{- $hasHttp := include "mg.hasHttp" . }}
 {{- $probes := $v.probes | default dict }}
 {{- range $kind := list "liveness" "readiness" "startup" }}
 {{- $probe := get $probes $kind | default dict }}
@@ -71,6 +75,17 @@ as values.<path>.
 {{- $type := $probe.type | default "httpGet" }}
 {{- if not (has $type (list "httpGet" "tcpSocket" "grpc" "exec")) }}
 {{- fail (printf "mg-library: values.probes.%s.type must be one of httpGet, tcpSocket, grpc, exec (got %q)" $kind (toString $type)) }}
+{{- end }}
+{{- if not $hasHttp }}
+{{- if and (eq $kind "liveness") (eq $type "httpGet") }}
+{{- fail "mg-library: values.probes.liveness: the main container serves no http port (values.service.http is false), so the default HTTP GET cannot run: give probes.liveness.type exec (with command), grpc or tcpSocket (with a port of values.extraPorts), or probes.liveness.enabled: false" }}
+{{- end }}
+{{- if and (has $type (list "httpGet" "tcpSocket")) (eq (toString ($probe.port | default "http")) "http") }}
+{{- fail (printf "mg-library: values.probes.%s.port: the main container has no port \"http\" (values.service.http is false): name a port of values.extraPorts or give a number" $kind) }}
+{{- end }}
+{{- if and (eq $type "grpc") (not $probe.port) }}
+{{- fail (printf "mg-library: values.probes.%s.port is required for a grpc probe when the main container has no http port (values.service.http is false)" $kind) }}
+{{- end }}
 {{- end }}
 {{- if and (eq $type "grpc") (hasKey $probe "port") (not (kindIs "float64" $probe.port)) (not (kindIs "int64" $probe.port)) (not (kindIs "int" $probe.port)) }}
 {{- fail (printf "mg-library: values.probes.%s.port must be a port number for a grpc probe (named ports are not allowed)" $kind) }}
@@ -90,12 +105,10 @@ as values.<path>.
 {{- end }}
 {{- end }}
 
-{{- $pdb := $v.pdb | default dict }}
-{{- if and $pdb.enabled (hasKey $pdb "minAvailable") (hasKey $pdb "maxUnavailable") (not (kindIs "invalid" $pdb.minAvailable)) (not (kindIs "invalid" $pdb.maxUnavailable)) }}
-{{- fail "mg-library: set only one of values.pdb.minAvailable and values.pdb.maxUnavailable" }}
-{{- end }}
-
 {{- $metrics := $v.metrics | default dict }}
+{{- if and $metrics.enabled (not $hasHttp) (eq (toString ($metrics.port | default "http")) "http") }}
+{{- fail "mg-library: values.metrics.port: the main container serves no http port (values.service.http is false): scrape a port of values.service.extraPorts (metrics.port: <its name>) or set metrics.enabled: false" }}
+{{- end }}
 {{- if and $metrics.enabled $metrics.port (ne (toString $metrics.port) "http") }}
 {{- $servicePorts := list }}
 {{- range (($v.service | default dict).extraPorts | default list) }}
@@ -125,6 +138,9 @@ as values.<path>.
 {{- end }}
 
 {{- $ingress := $v.ingress | default dict }}
+{{- if and $ingress.enabled (not $hasHttp) }}
+{{- fail "mg-library: values.ingress.enabled: the main container serves no http port (values.service.http is false), so there is nothing to route to: set service.http: true or ingress.enabled: false" }}
+{{- end }}
 {{- if $ingress.enabled }}
 {{- if not $ingress.host }}
 {{- fail "mg-library: values.ingress.host is required when ingress.enabled is true" }}
