@@ -102,6 +102,11 @@ class ManifestError(ValueError):
     """The text is not YAML, or a document is not a Kubernetes object."""
 
 
+def load_yaml(text: str) -> Any:
+    """One YAML document with libyaml's parser (raises yaml.YAMLError)."""
+    return yaml.load(text, Loader=_Loader)
+
+
 def load_yaml_documents(text: str, source: str) -> list[Any]:
     """All documents of a multi-document YAML text (empty documents included as None)."""
     try:

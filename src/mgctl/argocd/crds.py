@@ -36,29 +36,32 @@ def is_crd_text(text: str) -> bool:
     return CRD_KIND.search(text) is not None
 
 
+_FIRST_LINE = re.compile(r"^( *)- ", re.M)
+_COMMENT_OR_BLANK = re.compile(r"^[ \t]*(#.*)?$")
+
+
 def _scan_versions(block: str) -> list[dict[str, Any]] | None:
-    """[{name, served, storage}] from the block YAML of `spec.versions`, or None."""
-    lines = [
-        line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not lines or not lines[0].lstrip().startswith("- "):
+    """[{name, served, storage}] from the block YAML of `spec.versions`, or None.
+
+    Only lines at the list's own indentation matter: `<D>- key: v` starts an item and
+    `<D+2>key: v` continues it (D = the first item's indentation). One regex per block finds
+    them, so a 400 KB schema is skimmed in C, not walked line by line."""
+    first = _FIRST_LINE.search(block)
+    if first is None or not all(
+        _COMMENT_OR_BLANK.match(line) for line in block[: first.start()].splitlines()
+    ):
         return None
-    dash = len(lines[0]) - len(lines[0].lstrip())
-    key_indent = dash + 2
+    dash = len(first.group(1))
+    lines = re.compile(
+        rf"^ {{{dash}}}(?:(?P<item>- )|  )(?P<key>[A-Za-z]+):[ \t]*(?P<value>[^\n]*)$", re.M
+    )
     items: list[dict[str, Any]] = []
-    for line in lines:
-        indent = len(line) - len(line.lstrip())
-        if indent < dash:
-            break
-        text = line.strip()
-        if indent == dash and text.startswith("- "):
+    for match in lines.finditer(block):
+        if match.group("item"):
             items.append({})
-            text = text[2:]
-        elif indent != key_indent:
-            continue
-        key, sep, value = text.partition(":")
-        if sep and key in ("name", "served", "storage") and items:
-            value = value.strip().strip("'\"")
+        key = match.group("key")
+        if key in ("name", "served", "storage") and items:
+            value = match.group("value").split(" #", 1)[0].strip().strip("'\"")
             items[-1][key] = value == "true" if key != "name" else value
     return items if items and all("name" in item for item in items) else None
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,7 @@ from mgctl.argocd.repos import LocalRepos, RepositoryNotLocal, chart_ref, resolv
 from mgctl.argocd.source_overrides import OverrideProblem, apply_overrides
 from mgctl.catalog import ChartPin
 from mgctl.charts.cache import ChartCacheError
-from mgctl.manifests import Manifest
+from mgctl.manifests import Manifest, load_yaml
 from mgctl.tools import helm
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
@@ -100,6 +101,9 @@ class RepoServer:
     cache: RenderCache | None = None
     on_helm: Callable[[str], None] | None = None  # called with each helm run's label
     facts: RenderCache | None = None  # what pinned chart archives hold (never changes)
+    # at most this many helm processes at once; renders (threads) may outnumber them, so one
+    # render parses its output while the next one's helm already runs
+    helm_slots: threading.Semaphore | None = None
 
     def render(self, app: Application, cluster: ClusterInfo | None = None) -> RenderedApp:
         """`cluster`: the API this render sees (default: the server's)."""
@@ -202,7 +206,7 @@ class RepoServer:
             result.values_files = files
             paths = [f.path for f in files]
             if options is not None and (options.values or options.values_object):
-                inline = options.values_object or yaml.safe_load(options.values) or {}
+                inline = options.values_object or load_yaml(options.values) or {}
                 result.inline_values = dict(inline)
                 paths.append(stack.enter_context(_temp_values(inline)))
             request = helm.TemplateRequest(
@@ -237,7 +241,11 @@ class RepoServer:
                 if self.on_helm is not None:
                     self.on_helm(result.label)
                 try:
-                    output = helm.run_template(request)
+                    if self.helm_slots is not None:
+                        with self.helm_slots:
+                            output = helm.run_template(request)
+                    else:
+                        output = helm.run_template(request)
                 except helm.HelmError as exc:
                     raise SourceProblem(f"helm template failed: {exc.detail}") from exc
                 objects = split_output(output, result.label)
@@ -391,9 +399,13 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def tree_digest(chart_dir: Path) -> str:
-    """Every file of a chart directory and of its `file://` dependencies (path and bytes)."""
-    digest = hashlib.sha256()
+_TREE_DIGESTS: dict[tuple[tuple[str, int, int], ...], str] = {}
+_TREE_LOCK = threading.Lock()
+
+
+def _chart_files(chart_dir: Path) -> list[tuple[Path, str]]:
+    """(file, name relative to its chart) of a chart and its `file://` dependencies."""
+    found: list[tuple[Path, str]] = []
     seen: set[Path] = set()
 
     def walk(directory: Path) -> None:
@@ -402,16 +414,37 @@ def tree_digest(chart_dir: Path) -> str:
             return
         seen.add(directory)
         for path in sorted(directory.rglob("*")):
-            if path.is_file() and not any(
-                p.startswith(".") for p in path.relative_to(directory).parts
-            ):
-                digest.update(f"{path.relative_to(directory)}\0".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+            rel = path.relative_to(directory)
+            if path.is_file() and not any(p.startswith(".") for p in rel.parts):
+                found.append((path, str(rel)))
         for _, dependency in helm.local_dependencies(directory):
             walk(dependency)
 
     walk(chart_dir)
+    return found
+
+
+def tree_digest(chart_dir: Path) -> str:
+    """Every file of a chart directory and of its `file://` dependencies (path and bytes).
+    Memoized by the files' paths, sizes and mtimes (one validation asks several times)."""
+    files = _chart_files(chart_dir)
+    stamp = tuple((str(path), *_size_and_mtime(path)) for path, _ in files)
+    with _TREE_LOCK:
+        known = _TREE_DIGESTS.get(stamp)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    for path, rel in files:
+        digest.update(f"{rel}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    with _TREE_LOCK:
+        _TREE_DIGESTS[stamp] = digest.hexdigest()
     return digest.hexdigest()
+
+
+def _size_and_mtime(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
 
 
 @cache

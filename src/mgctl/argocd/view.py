@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -145,11 +146,17 @@ class _Builder:
                 )
             plain = [a for a in batch if not _has_helm(a, self.server.repos)]
             helm_apps = [a for a in batch if a not in plain]
-            for app in plain:
-                self.absorb(self.server.render(app))
-            self._render_helm(helm_apps)
+            # helm renders start at once; plain directories are read meanwhile (charts see
+            # only the CRDs of the charts they depend on, never a directory's)
+            with ThreadPoolExecutor(max_workers=1) as background:
+                charts = background.submit(self._render_helm, helm_apps)
+                for app in plain:
+                    self.absorb(self.server.render(app))
+                rendered, notified = charts.result()
+            for app in helm_apps:
+                self.absorb(rendered[app.name], notify=app.name not in notified)
 
-    def _render_helm(self, apps: list[Application]) -> None:
+    def _render_helm(self, apps: list[Application]) -> tuple[dict[str, RenderedApp], set[str]]:
         """Each app starts as soon as the apps installing the CRD groups it tests for are
         rendered, and sees exactly the built-in API plus those CRDs: its output is what the
         steady cluster gives it, deterministic whatever order the renders finish in (the
@@ -170,10 +177,15 @@ class _Builder:
         results: dict[str, RenderedApp] = {}
         crds: dict[str, list[CrdSummary]] = {}
         again: set[str] = {a.name for a in apps if scans[a.name].tests_for & scans[a.name].provides}
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+        # `jobs` helm processes at a time (helm_slots), one more render parsing meanwhile
+        in_flight = self.jobs + 1
+        with ThreadPoolExecutor(max_workers=in_flight) as pool:
             running: dict[Future[RenderedApp], str] = {}
             while len(results) < len(apps):
+                # few renders in flight, so an app that just became ready goes next
                 for app in order:
+                    if len(running) >= in_flight:
+                        break
                     if app.name in results or app.name in running.values():
                         continue
                     if all(dep in results for dep in deps[app.name]):
@@ -201,8 +213,8 @@ class _Builder:
                 second, pool.map(self.server.render, second, clusters), strict=True
             ):
                 results[app.name] = rendered
-        for app in apps:
-            self.absorb(results[app.name], notify=app.name in again)
+        notified = {name for name in results if name not in again and self.on_app is not None}
+        return results, notified
 
     def _cluster_for(self, names: list[str], crds: dict[str, list[CrdSummary]]) -> ClusterInfo:
         return self.view.cluster.with_crds([crd for name in names for crd in crds.get(name, [])])
@@ -308,7 +320,13 @@ def load_view(
         for source in root.spec.all_sources():
             if not source.chart and source.repo_url:
                 repos.add_git(source.repo_url, infra_dir)
-    server = RepoServer(repos, view.cluster, cache, facts=RenderCache.for_chart_facts())
+    server = RepoServer(
+        repos,
+        view.cluster,
+        cache,
+        facts=RenderCache.for_chart_facts(),
+        helm_slots=threading.Semaphore(max(1, jobs)),
+    )
     builder = _Builder(view, server, jobs, on_app)
     for root in roots:
         builder.add(root, None)

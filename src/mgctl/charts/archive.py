@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+from mgctl.manifests import load_yaml
 
 
 class ChartArchiveError(ValueError):
@@ -71,7 +71,7 @@ class ChartFiles:
 
     def _yaml(self, name: str) -> Any:
         try:
-            return yaml.load(self.files[name].decode("utf-8"), Loader=_LOADER)
+            return load_yaml(self.files[name].decode("utf-8"))
         except KeyError as exc:
             raise ChartArchiveError(f"{self.root} has no {name}") from exc
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -154,3 +154,22 @@ def _nested(root: str, name: str, data: bytes, source: str) -> list[ChartFiles]:
 def open_archive(path: Path) -> ChartArchive:
     """One ChartArchive per archive file per process (checks read the same charts)."""
     return ChartArchive(path)
+
+
+@lru_cache(maxsize=64)
+def top_metadata(path: Path) -> dict[str, Any]:
+    """The archive's own Chart.yaml, read without unpacking the rest (helm packages it
+    first, so this stops after the first member or two)."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                top_file = member.isfile() and member.name.count("/") == 1
+                if top_file and member.name.endswith("/Chart.yaml"):
+                    handle = archive.extractfile(member)
+                    assert handle is not None
+                    data = load_yaml(handle.read().decode("utf-8"))
+                    if isinstance(data, dict):
+                        return data
+    except (tarfile.TarError, OSError, UnicodeDecodeError) as exc:
+        raise ChartArchiveError(f"{path} is not a chart archive: {exc}") from exc
+    return ChartArchive(path).top.metadata

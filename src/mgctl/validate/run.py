@@ -24,7 +24,7 @@ from mgctl.config.platform import Platform
 from mgctl.manifests import Finding, load_manifest_file
 from mgctl.validate import capacity, secrets_scan
 from mgctl.validate.applied.run import check_view
-from mgctl.validate.applied.warmup import SchemaWarmup
+from mgctl.validate.applied.stream import AppChecks
 from mgctl.validate.deploy_repo import (
     ChartDone,
     discover_charts,
@@ -174,7 +174,7 @@ def _validate_platform(
             if deploy is not None
             else None
         )
-        warmup = SchemaWarmup(registry)
+        checks = AppChecks(registry)
         try:
             view = load_view(
                 infra,
@@ -183,7 +183,7 @@ def _validate_platform(
                 kubernetes_version=registry.kubernetes_version,
                 jobs=jobs,
                 cache=render_cache,
-                on_app=warmup.seen,
+                on_app=checks.seen,
             )
         except ViewError as exc:
             report.repo_findings.append(
@@ -191,10 +191,10 @@ def _validate_platform(
             )
             return
         finally:
-            warmup.finish()
+            early = checks.finish()
         if on_charts_found:
             on_charts_found(len(view.apps))
-        applied = check_view(view, registry)
+        applied = check_view(view, registry, early)
         lint_by_chart = lint.result() if lint is not None else {}
     report.units.append(_bootstrap_unit(infra, registry))
     for rendered, unit in zip(view.apps, applied.units, strict=True):

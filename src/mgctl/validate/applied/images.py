@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView
-from mgctl.charts.archive import ChartArchiveError, open_archive
+from mgctl.charts.archive import ChartArchiveError, top_metadata
 from mgctl.manifests import Finding
 from mgctl.validate.workloads import containers, pod_template
 
@@ -32,23 +32,26 @@ def _normalize(repository: str) -> str:
 
 
 def check(view: ArgoView) -> list[Finding]:
+    return [f for rendered in view.apps for f in check_app(rendered)]
+
+
+def check_app(rendered: RenderedApp) -> list[Finding]:
     findings = []
-    for rendered in view.apps:
-        for source in rendered.sources:
-            pin = source.pin
-            if pin is None or not pin.image or source.chart_path is None:
-                continue
-            try:
-                app_version = open_archive(source.chart_path).app_version
-            except ChartArchiveError:
-                continue
-            # charts tag images with their appVersion, with or without a leading `v`
-            expected = {pin.image_tag} if pin.image_tag else {app_version, f"v{app_version}"}
-            findings += _check_app(rendered, _normalize(pin.image), expected, pin.key)
+    for source in rendered.sources:
+        pin = source.pin
+        if pin is None or not pin.image or source.chart_path is None:
+            continue
+        try:
+            app_version = str(top_metadata(source.chart_path).get("appVersion", ""))
+        except ChartArchiveError:
+            continue
+        # charts tag images with their appVersion, with or without a leading `v`
+        expected = {pin.image_tag} if pin.image_tag else {app_version, f"v{app_version}"}
+        findings += _check_images(rendered, _normalize(pin.image), expected, pin.key)
     return findings
 
 
-def _check_app(
+def _check_images(
     rendered: RenderedApp, repository: str, expected: set[str], key: str
 ) -> list[Finding]:
     findings = []

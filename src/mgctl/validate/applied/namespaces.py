@@ -9,8 +9,10 @@ otherwise), which is not what mgctl promises.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView
 from mgctl.manifests import Finding, Manifest
 from mgctl.validate import pss
@@ -35,8 +37,13 @@ def _labels(manifest: Manifest) -> dict[str, object]:
 
 
 def collect(view: ArgoView) -> Namespaces:
+    return collect_from(view.apps)
+
+
+def collect_from(apps: Iterable[RenderedApp]) -> Namespaces:
     found = Namespaces()
-    for rendered in view.apps:
+    apps = list(apps)
+    for rendered in apps:
         for obj in rendered.objects:
             if obj.kind == "Namespace" and obj.group == "":
                 labels = _labels(obj)
@@ -46,7 +53,7 @@ def collect(view: ArgoView) -> Namespaces:
                 found.findings += [
                     f.in_application(rendered.app.name) for f in pss.check_namespace(obj)
                 ]
-    for rendered in view.apps:
+    for rendered in apps:
         app = rendered.app
         policy = app.spec.sync_policy
         managed = policy.managed_namespace_metadata

@@ -19,6 +19,7 @@ from mgctl.validate.applied import (
     values_keys,
     waves,
 )
+from mgctl.validate.applied.stream import Early
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import UnitResult
 
@@ -29,17 +30,27 @@ class AppliedResult:
     findings: list[Finding] = field(default_factory=list)  # across Applications
 
 
-def check_view(view: ArgoView, registry: SchemaRegistry) -> AppliedResult:
+def check_view(
+    view: ArgoView, registry: SchemaRegistry, early: dict[str, Early] | None = None
+) -> AppliedResult:
+    """`early`: per-Application results computed while the view rendered (see stream.py),
+    reused where their inputs are still the final ones."""
     for rendered in view.apps:
         registry.add_crds(rendered.objects)
     found = namespaces.collect(view)
     result = AppliedResult()
     with ThreadPoolExecutor(max_workers=1) as pool:  # the cross-Application checks meanwhile
         cross = pool.submit(_cross_checks, view)
-        result.units = [
-            objects.check_app(rendered, registry, found, view.cluster) for rendered in view.apps
-        ]
-        result.findings = cross.result()
+        per_app: list[Finding] = []
+        for rendered in view.apps:
+            done = (early or {}).get(rendered.app.name)
+            if done is not None and done.still_valid(rendered, found):
+                result.units.append(done.unit)
+                per_app += done.findings
+            else:
+                result.units.append(objects.check_app(rendered, registry, found, view.cluster))
+                per_app += values_keys.check_app(rendered) + images.check_app(rendered)
+        result.findings = cross.result() + per_app
     result.findings += found.findings + namespaces.unlabelled(view, found)
     return result
 
@@ -51,8 +62,6 @@ def _cross_checks(view: ArgoView) -> list[Finding]:
         *project.least_privilege(view),
         *waves.check(view),
         *duplicates.check(view),
-        *values_keys.check(view),
-        *images.check(view),
         *references.check(view),
         *data_safety.check(view),
     ]

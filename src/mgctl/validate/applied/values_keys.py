@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView
 from mgctl.charts.archive import ChartArchive, ChartArchiveError, ChartFiles, open_archive
+from mgctl.charts.digest import sha256_file
 from mgctl.manifests import Finding
 from mgctl.validate.applied.values_origin import user_values
 
@@ -37,9 +39,7 @@ _INDEX_KEY = re.compile(r"\"([^\"]+)\"")
 KeyPath = tuple[str, ...]
 
 
-@cache
-def _references(path: Path, root: str) -> frozenset[KeyPath]:
-    chart = next(c for c in open_archive(path).charts if c.root == root)
+def _references(chart: ChartFiles) -> frozenset[KeyPath]:
     found: set[KeyPath] = set()
     texts = list(chart.templates().values())
     # charts also `tpl` strings of their own values.yaml (loki's whole config is one)
@@ -59,6 +59,34 @@ def _references(path: Path, root: str) -> frozenset[KeyPath]:
         for match in _INDEX.finditer(text):
             found.add(tuple(_INDEX_KEY.findall(match.group(1))))
     return frozenset(found)
+
+
+@dataclass(frozen=True)
+class ChartKeys:
+    """What a chart defaults and reads, and its subcharts by values key (picklable: kept in
+    the chart-facts cache by the archive's digest)."""
+
+    defaults: dict[str, Any]
+    references: frozenset[KeyPath]
+    subcharts: dict[str, ChartKeys] = field(default_factory=dict)
+
+
+def chart_keys(archive: ChartArchive, chart: ChartFiles | None = None) -> ChartKeys:
+    chart = chart or archive.top
+    subcharts = {key: chart_keys(archive, sub) for key, sub in _subcharts(archive, chart).items()}
+    return ChartKeys(chart.values, _references(chart), subcharts)
+
+
+def _keys_of(path: Path, digest: str) -> ChartKeys:
+    facts = RenderCache.for_chart_facts()
+    key = f"values-keys|{digest}"
+    cached = facts.get(key) if facts is not None else None
+    if isinstance(cached, ChartKeys):
+        return cached
+    keys = chart_keys(open_archive(path))
+    if facts is not None:
+        facts.put(key, keys)
+    return keys
 
 
 def _leaf_paths(values: Any, prefix: KeyPath = ()) -> Iterator[KeyPath]:
@@ -109,53 +137,49 @@ def _merged(base: Any, override: Any) -> Any:
     return override if override is not None else base
 
 
-def unread_keys(archive: ChartArchive, values: dict[str, Any]) -> list[str]:
-    return _unread(archive, archive.top, archive.top.values, values, ())
+def unread_keys(keys: ChartKeys, values: dict[str, Any]) -> list[str]:
+    return _unread(keys, keys.defaults, values, ())
 
 
 def _unread(
-    archive: ChartArchive,
-    chart: ChartFiles,
-    defaults: dict[str, Any],
-    values: dict[str, Any],
-    prefix: KeyPath,
+    keys: ChartKeys, defaults: dict[str, Any], values: dict[str, Any], prefix: KeyPath
 ) -> list[str]:
-    subcharts = _subcharts(archive, chart)
-    references = _references(archive.path, chart.root)
     unread = []
     for key, item in values.items():
         if key == "global":
             continue
-        if key in subcharts and isinstance(item, dict):
-            sub = subcharts[key]
+        if key in keys.subcharts and isinstance(item, dict):
+            sub = keys.subcharts[key]
             # the parent's values.yaml section for a subchart defaults it too
-            sub_defaults = _merged(sub.values, defaults.get(key))
-            unread += _unread(archive, sub, sub_defaults, item, (*prefix, key))
+            sub_defaults = _merged(sub.defaults, defaults.get(key))
+            unread += _unread(sub, sub_defaults, item, (*prefix, key))
             continue
         for path in _leaf_paths(item, (str(key),)):
-            if not (_defaulted(defaults, path) or _read(references, path)):
+            if not (_defaulted(defaults, path) or _read(keys.references, path)):
                 unread.append(".".join((*prefix, *path)))
     return unread
 
 
 def check(view: ArgoView) -> list[Finding]:
-    findings = []
-    for rendered in view.apps:
-        findings += _check_app(rendered)
-    return findings
+    return [f for rendered in view.apps for f in check_app(rendered)]
 
 
-def _check_app(rendered: RenderedApp) -> list[Finding]:
+def check_app(rendered: RenderedApp) -> list[Finding]:
     findings = []
     for source in rendered.sources:
         if source.kind != "chart" or source.chart_path is None:
             continue
         try:
-            archive = open_archive(source.chart_path)
-        except ChartArchiveError:
+            digest = (
+                source.pin.content
+                if source.pin is not None and source.pin.content
+                else (sha256_file(source.chart_path))
+            )
+            keys = _keys_of(source.chart_path, digest)
+        except (ChartArchiveError, OSError):
             continue
         for display, values in user_values(rendered):
-            for key in unread_keys(archive, values):
+            for key in unread_keys(keys, values):
                 findings.append(
                     Finding(
                         check=CHECK,

@@ -11,6 +11,7 @@ import yaml
 
 from mgctl.argocd.repo_server import RenderedApp
 from mgctl.charts.archive import ChartArchive, ChartArchiveError, open_archive
+from mgctl.manifests import load_yaml
 
 
 def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -30,7 +31,8 @@ def user_values(rendered: RenderedApp) -> list[tuple[str, dict[str, Any]]]:
     for source in rendered.sources:
         for values_file in source.values_files:
             try:
-                data = yaml.safe_load(values_file.path.read_text(encoding="utf-8")) or {}
+                text = values_file.path.read_text(encoding="utf-8")
+                data = load_yaml(text) or {}
             except (OSError, yaml.YAMLError):
                 continue
             if isinstance(data, dict):
