@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from mgctl.argocd.render_cache import RenderCache
+from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView, load_view
 from mgctl.charts.cache import ChartCache
 from mgctl.config.loader import load_platform
@@ -49,13 +50,19 @@ def copy_tree(source: Path, out: Path) -> Path:
     return out
 
 
-def view(tree: Path, charts: ChartCache = CHARTS, cache_dir: Path | None = None) -> ArgoView:
+def view(
+    tree: Path,
+    charts: ChartCache = CHARTS,
+    cache_dir: Path | None = None,
+    on_app: Callable[[RenderedApp], None] | None = None,
+) -> ArgoView:
     return load_view(
         tree / INFRA,
         tree / DEPLOY,
         charts=charts,
         kubernetes_version="1.35",
         cache=RenderCache(cache_dir) if cache_dir is not None else None,
+        on_app=on_app,
     )
 
 

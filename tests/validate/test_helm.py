@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from mgctl.argocd.render_cache import RenderCache
 from mgctl.tools import helm
+from mgctl.validate.deploy_repo import lint_deploy_charts
 
 from .trees import snapshot, write, write_library, write_service
 
@@ -56,3 +59,31 @@ def test_missing_local_dependency_is_explained(tmp_path: Path) -> None:
     chart = write_service(tmp_path / "mg-deploy", "api")  # no _library written
     with pytest.raises(helm.HelmError, match=r"no Chart.yaml.*file://"):
         helm.template(chart, "api", "api")
+
+
+def test_lint_results_are_cached_by_the_charts_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy = tmp_path / "mg-deploy"
+    write_library(deploy)
+    write_service(deploy, "api")
+    broken = write_service(deploy, "broken")
+    write(broken / "templates/bad.yaml", "{{ .Values.missing.field }}\n")
+    cache = RenderCache(tmp_path / "cache")
+    first = lint_deploy_charts(deploy, "mg-deploy", "1.35", cache=cache)
+    assert first["mg-deploy/services/api"] == [] and first["mg-deploy/services/broken"]
+
+    linted: list[list[Path]] = []
+    real = helm.lint_many
+
+    def counting(charts: Sequence[Path], kube_version: str | None = None) -> list[helm.LintResult]:
+        linted.append(list(charts))
+        return real(charts, kube_version)
+
+    monkeypatch.setattr(helm, "lint_many", counting)
+    assert lint_deploy_charts(deploy, "mg-deploy", "1.35", cache=cache) == first
+    assert linted == []  # nothing changed: no helm lint at all
+    write(broken / "templates/bad.yaml", "")  # the fix: the template goes
+    again = lint_deploy_charts(deploy, "mg-deploy", "1.35", cache=cache)
+    assert len(linted) == 1 and len(linted[0]) == 1  # only the changed chart
+    assert again["mg-deploy/services/broken"] == [] and again["mg-deploy/services/api"] == []

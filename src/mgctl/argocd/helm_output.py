@@ -17,8 +17,10 @@ from mgctl.manifests import (
     object_problem,
 )
 
-_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
-_SOURCE = re.compile(r"^# Source: (?P<path>\S+)", re.M)
+# a literal newline first rather than `^` under re.M: the regex engine then skims for it in
+# C, several times faster over megabytes of CRDs (the text is searched with a newline before)
+_SEPARATOR = re.compile(r"\n---[ \t]*(?=\n|$)")
+_SOURCE = "# Source: "
 
 
 class OutputProblem(ValueError):
@@ -27,21 +29,29 @@ class OutputProblem(ValueError):
 
 def split_documents(text: str) -> list[str]:
     """The non-empty documents of a multi-document YAML text, as text."""
-    return [chunk for chunk in _SEPARATOR.split(text) if chunk.strip()]
+    return [chunk for chunk in _SEPARATOR.split("\n" + text) if chunk.strip()]
 
 
 def split_output(output: str, display: str) -> list[Manifest]:
     """Objects of one render; each `source` is `<display>/<template path inside the chart>`
     (helm's `# Source:` path without the chart's own name)."""
     manifests: list[Manifest] = []
-    for index, chunk in enumerate(_SEPARATOR.split(output)):
+    for index, chunk in enumerate(_SEPARATOR.split("\n" + output)):
         if not chunk.strip():
             continue
-        found = _SOURCE.search(chunk)
-        template = found.group("path").split("/", 1)[-1] if found else "(rendered)"
-        source = f"{display}/{template}"
+        template = _template_of(chunk)
+        source = f"{display}/{template.split('/', 1)[-1] if template else '(rendered)'}"
         manifests += parse_chunk(chunk, source, index)
     return manifests
+
+
+def _template_of(chunk: str) -> str | None:
+    """The path of the first `# Source: <path>` line."""
+    at = chunk.find(_SOURCE)
+    while at > 0 and chunk[at - 1] != "\n":
+        at = chunk.find(_SOURCE, at + 1)
+    rest = chunk[at + len(_SOURCE) :] if at != -1 else ""
+    return rest.split(None, 1)[0] if rest and not rest[0].isspace() else None
 
 
 def parse_chunk(chunk: str, source: str, index: int) -> list[Manifest]:

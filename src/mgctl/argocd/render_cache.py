@@ -50,6 +50,7 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
+        self._bytes: int | None = None  # the entries' total size, once counted
 
     @classmethod
     def for_chart_facts(cls) -> RenderCache | None:
@@ -69,6 +70,9 @@ class RenderCache:
         digest = hashlib.sha256(f"{PARSER_ID}|{key}".encode()).hexdigest()
         return self.root / digest[:2] / f"{digest}.pickle"
 
+    def contains(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def get(self, key: str) -> Any | None:
         try:
             value = pickle.loads(self._path(key).read_bytes())
@@ -85,11 +89,25 @@ class RenderCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.write_bytes(data)
             tmp.replace(path)
-            self._trim()
+            self._account(len(data))
         except OSError:
             pass  # a read-only cache only costs speed
+
+    def _account(self, added: int) -> None:
+        """Counts the entries once per instance, then adds what it writes; trims past the
+        limit (an overwritten entry counts twice until the next count: trimming early is
+        harmless)."""
+        with self._lock:
+            if self._bytes is None:
+                self._bytes = sum(p.stat().st_size for p in self.root.glob("*/*.pickle"))
+            else:
+                self._bytes += added
+            over = self._bytes > MAX_BYTES
+        if over:
+            self._trim()
 
     def _trim(self) -> None:
         entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.pickle")]
@@ -99,3 +117,5 @@ class RenderCache:
                 break
             path.unlink(missing_ok=True)
             total -= size
+        with self._lock:
+            self._bytes = total

@@ -49,6 +49,10 @@ SKIP_MARKER = b"+argocd:skip-file-rendering"
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
+class HelmNeeded(Exception):
+    """Raised while probing (RepoServer.would_run_helm) at the first render not cached."""
+
+
 class SourceProblem(ValueError):
     """The repo-server would fail this source (Argo CD shows ComparisonError)."""
 
@@ -74,6 +78,7 @@ class RenderedSource:
     never_applied: int = 0  # helm test hooks and the like (see hooks)
     overrides: list[str] = field(default_factory=list)  # .argocd-source*.yaml files applied
     warnings: list[str] = field(default_factory=list)  # would sync, but worth a word
+    key: str = ""  # the render cache key: everything that decides `objects`
 
 
 @dataclass
@@ -104,6 +109,16 @@ class RepoServer:
     # at most this many helm processes at once; renders (threads) may outnumber them, so one
     # render parses its output while the next one's helm already runs
     helm_slots: threading.Semaphore | None = None
+    probing: bool = False  # see would_run_helm
+
+    def would_run_helm(self, app: Application, cluster: ClusterInfo | None = None) -> bool:
+        """Whether rendering `app` (seeing `cluster`) runs helm: a helm source whose render is
+        not in the cache. Costs the cache keys only (value file digests, no unpickling)."""
+        try:
+            replace(self, cluster=cluster or self.cluster, probing=True).render(app)
+        except HelmNeeded:
+            return True
+        return False
 
     def render(self, app: Application, cluster: ClusterInfo | None = None) -> RenderedApp:
         """`cluster`: the API this render sees (default: the server's)."""
@@ -201,45 +216,55 @@ class RepoServer:
         digest: str,
     ) -> None:
         options = source.helm
-        with ExitStack() as stack:
-            files = self._value_files(source, refs, app_path)
-            result.values_files = files
-            paths = [f.path for f in files]
-            if options is not None and (options.values or options.values_object):
-                inline = options.values_object or load_yaml(options.values) or {}
-                result.inline_values = dict(inline)
-                paths.append(stack.enter_context(_temp_values(inline)))
-            request = helm.TemplateRequest(
-                chart=chart,
-                release=(options.release_name if options else "") or app.name,
-                namespace=(options.namespace if options else "") or app.namespace,
-                values_files=tuple(paths),
-                set_values=tuple(
-                    (p.name, p.value)
-                    for p in (options.parameters if options else [])
-                    if not p.force_string
-                ),
-                set_strings=tuple(
-                    (p.name, p.value)
-                    for p in (options.parameters if options else [])
-                    if p.force_string
-                ),
-                kube_version=(options.kube_version if options else "") or self.cluster.kube_version,
-                api_versions=tuple(
-                    options.api_versions
-                    if options and options.api_versions
-                    else self.cluster.api_versions()
-                ),
-                include_crds=not (options.skip_crds if options else False),
-                skip_tests=options.skip_tests if options else False,
-                skip_schema_validation=options.skip_schema_validation if options else False,
-            )
-            key = self._cache_key(request, digest, paths)
-            cached = self.cache.get(key) if self.cache is not None else None
-            result.from_cache = cached is not None
-            if cached is None:
-                if self.on_helm is not None:
-                    self.on_helm(result.label)
+        files = self._value_files(source, refs, app_path)
+        result.values_files = files
+        paths = [f.path for f in files]
+        inline_text: str | None = None
+        if options is not None and (options.values or options.values_object):
+            inline = options.values_object or load_yaml(options.values) or {}
+            result.inline_values = dict(inline)
+            inline_text = yaml.safe_dump(inline)  # the last values file
+        request = helm.TemplateRequest(
+            chart=chart,
+            release=(options.release_name if options else "") or app.name,
+            namespace=(options.namespace if options else "") or app.namespace,
+            values_files=tuple(paths),
+            set_values=tuple(
+                (p.name, p.value)
+                for p in (options.parameters if options else [])
+                if not p.force_string
+            ),
+            set_strings=tuple(
+                (p.name, p.value) for p in (options.parameters if options else []) if p.force_string
+            ),
+            kube_version=(options.kube_version if options else "") or self.cluster.kube_version,
+            api_versions=tuple(
+                options.api_versions
+                if options and options.api_versions
+                else self.cluster.api_versions()
+            ),
+            include_crds=not (options.skip_crds if options else False),
+            skip_tests=options.skip_tests if options else False,
+            skip_schema_validation=options.skip_schema_validation if options else False,
+        )
+        digests = [file_digest(p) for p in paths]
+        if inline_text is not None:
+            digests.append(hashlib.sha256(inline_text.encode()).hexdigest())
+        key = self._cache_key(request, digest, digests)
+        result.key = key
+        if self.probing:
+            if self.cache is None or not self.cache.contains(key):
+                raise HelmNeeded(result.label)
+            return
+        cached = self.cache.get(key) if self.cache is not None else None
+        result.from_cache = cached is not None
+        if cached is None:
+            if self.on_helm is not None:
+                self.on_helm(result.label)
+            with ExitStack() as stack:
+                if inline_text is not None:
+                    inline_file = stack.enter_context(_temp_values(inline_text))
+                    request = replace(request, values_files=(*paths, inline_file))
                 try:
                     if self.helm_slots is not None:
                         with self.helm_slots:
@@ -248,17 +273,18 @@ class RepoServer:
                         output = helm.run_template(request)
                 except helm.HelmError as exc:
                     raise SourceProblem(f"helm template failed: {exc.detail}") from exc
-                objects = split_output(output, result.label)
-                applied = [o for o in objects if not never_applied(o)]
-                cached = (applied, len(objects) - len(applied))
-                if self.cache is not None:
-                    self.cache.put(key, cached)
+            objects = split_output(output, result.label)
+            applied = [o for o in objects if not never_applied(o)]
+            cached = (applied, len(objects) - len(applied))
+            if self.cache is not None:
+                self.cache.put(key, cached)
         result.objects, result.never_applied = list(cached[0]), cached[1]
 
-    def _cache_key(self, request: helm.TemplateRequest, digest: str, values: list[Path]) -> str:
+    def _cache_key(self, request: helm.TemplateRequest, digest: str, values: list[str]) -> str:
+        """`values`: the digest of each values file, in order."""
         parts = {
             "chart": digest,
-            "values": [file_digest(p) for p in values],
+            "values": values,
             "release": request.release,
             "namespace": request.namespace,
             "set": request.set_values,
@@ -306,6 +332,8 @@ class RepoServer:
     def _directory(
         self, index: int, source: Source, root: Path, directory: Path, display: str
     ) -> RenderedSource:
+        if self.probing:
+            return RenderedSource(index, "directory", display)
         options = source.directory
         recurse = options.recurse if options else False
         include = options.include if options else ""
@@ -330,6 +358,7 @@ class RepoServer:
             + "|"
             + "|".join(f"{rel}:{hashlib.sha256(data).hexdigest()}" for _, rel, data in files)
         )
+        result.key = hashlib.sha256(key.encode()).hexdigest()
         cached = self.cache.get(key) if self.cache is not None else None
         result.from_cache = cached is not None
         if cached is None:
@@ -388,10 +417,10 @@ def _inside(root: Path, rel: str) -> Path:
 
 
 @contextmanager
-def _temp_values(values: object) -> Iterator[Path]:
+def _temp_values(text: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="mgctl-values-") as tmp:
         path = Path(tmp) / "values.yaml"
-        path.write_text(yaml.safe_dump(values), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         yield path
 
 

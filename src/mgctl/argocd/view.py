@@ -146,17 +146,30 @@ class _Builder:
                 )
             plain = [a for a in batch if not _has_helm(a, self.server.repos)]
             helm_apps = [a for a in batch if a not in plain]
-            # helm renders start at once; plain directories are read meanwhile (charts see
-            # only the CRDs of the charts they depend on, never a directory's)
+            # helm renders start first; plain directories are read once the first helm runs
+            # are under way (not before: their Python would slow the scheduling down), and
+            # charts see only the CRDs of the charts they depend on, never a directory's
+            under_way = threading.Event()
             with ThreadPoolExecutor(max_workers=1) as background:
-                charts = background.submit(self._render_helm, helm_apps)
+                charts = background.submit(self._render_helm, helm_apps, under_way)
+                under_way.wait()
                 for app in plain:
                     self.absorb(self.server.render(app))
                 rendered, notified = charts.result()
             for app in helm_apps:
                 self.absorb(rendered[app.name], notify=app.name not in notified)
 
-    def _render_helm(self, apps: list[Application]) -> tuple[dict[str, RenderedApp], set[str]]:
+    def _render_helm(
+        self, apps: list[Application], under_way: threading.Event
+    ) -> tuple[dict[str, RenderedApp], set[str]]:
+        try:
+            return self._schedule_helm(apps, under_way)
+        finally:
+            under_way.set()
+
+    def _schedule_helm(
+        self, apps: list[Application], under_way: threading.Event
+    ) -> tuple[dict[str, RenderedApp], set[str]]:
         """Each app starts as soon as the apps installing the CRD groups it tests for are
         rendered, and sees exactly the built-in API plus those CRDs: its output is what the
         steady cluster gives it, deterministic whatever order the renders finish in (the
@@ -179,18 +192,32 @@ class _Builder:
         again: set[str] = {a.name for a in apps if scans[a.name].tests_for & scans[a.name].provides}
         # `jobs` helm processes at a time (helm_slots), one more render parsing meanwhile
         in_flight = self.jobs + 1
+        by_name = {app.name: app for app in apps}
         with ThreadPoolExecutor(max_workers=in_flight) as pool:
             running: dict[Future[RenderedApp], str] = {}
+            clusters: dict[str, ClusterInfo] = {}  # the API each app's render sees
+            helm_first: dict[str, bool] = {}  # whether its render runs helm
             while len(results) < len(apps):
-                # few renders in flight, so an app that just became ready goes next
-                for app in order:
+                # few renders in flight, so an app that just became ready goes next; those
+                # that run helm before cache hits (an edit re-renders one chart: it starts
+                # at once instead of after the hits are read)
+                ready = [
+                    app.name
+                    for app in order
+                    if app.name not in results
+                    and app.name not in running.values()
+                    and all(dep in results for dep in deps[app.name])
+                ]
+                for name in ready:
+                    if name not in clusters:  # its dependencies' CRDs are all known now
+                        clusters[name] = self._cluster_for(deps[name], crds)
+                        helm_first[name] = self.server.would_run_helm(by_name[name], clusters[name])
+                for name in sorted(ready, key=lambda n: not helm_first[n]):  # stable: by order
                     if len(running) >= in_flight:
                         break
-                    if app.name in results or app.name in running.values():
-                        continue
-                    if all(dep in results for dep in deps[app.name]):
-                        cluster = self._cluster_for(deps[app.name], crds)
-                        running[pool.submit(self.server.render, app, cluster)] = app.name
+                    future = pool.submit(self.server.render, by_name[name], clusters[name])
+                    running[future] = name
+                under_way.set()
                 if not running:  # a cycle: first pass with what is known, second below
                     cycle = [a for a in apps if a.name not in results]
                     for app, rendered in zip(
@@ -208,9 +235,9 @@ class _Builder:
                     if self.on_app is not None:  # while the others render
                         self.on_app(results[name])
             second = [a for a in apps if a.name in again]
-            clusters = [self._cluster_for([*deps[a.name], a.name], crds) for a in second]
+            with_own = [self._cluster_for([*deps[a.name], a.name], crds) for a in second]
             for app, rendered in zip(
-                second, pool.map(self.server.render, second, clusters), strict=True
+                second, pool.map(self.server.render, second, with_own), strict=True
             ):
                 results[app.name] = rendered
         notified = {name for name in results if name not in again and self.on_app is not None}

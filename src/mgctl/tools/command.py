@@ -39,13 +39,12 @@ class Command:
 
     def run(self, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:
-            proc = subprocess.run(
+            raw = subprocess.run(
                 list(self.argv),
                 cwd=self.cwd,
                 env=dict(self.env) if self.env is not None else None,
-                input=stdin,
+                input=stdin.encode() if stdin is not None else None,
                 capture_output=True,
-                text=True,
                 timeout=self.timeout,
                 check=False,
             )
@@ -53,6 +52,19 @@ class Command:
             raise CommandError(self.argv, 127, "", f"{self.argv[0]}: not found") from exc
         except subprocess.TimeoutExpired as exc:
             raise CommandError(self.argv, 124, "", f"timed out after {self.timeout}s") from exc
+        proc = subprocess.CompletedProcess(
+            raw.args, raw.returncode, _text(raw.stdout), _text(raw.stderr)
+        )
         if check and proc.returncode != 0:
             raise CommandError(self.argv, proc.returncode, proc.stdout, proc.stderr)
         return proc
+
+
+def _text(data: bytes) -> str:
+    """What text mode gives (UTF-8, universal newlines), without its per-chunk newline
+    translation, which costs more than the rest of reading megabytes of helm output; bytes
+    that are not UTF-8 are replaced rather than fail."""
+    text = data.decode("utf-8", errors="replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

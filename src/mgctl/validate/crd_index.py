@@ -48,6 +48,19 @@ class CrdSource:
     body: dict[str, Any] | None = None
     stamp: tuple[int, int] | None = None  # size, mtime_ns of the file when indexed
     text: str | None = None  # a CRD document held in memory (rendered output), parsed on use
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
+
+    def fingerprint(self) -> str:
+        """Identifies the document's content: its text, the parsed body, or the file stamp."""
+        if self._fingerprint is None:
+            if self.text is not None:
+                content = self.text.encode()
+            elif self.span is None or self.stamp is None:
+                content = json.dumps(self.body, sort_keys=True, default=str).encode()
+            else:
+                content = f"{self.file}|{self.stamp}|{self.span}".encode()
+            self._fingerprint = hashlib.sha256(content).hexdigest()
+        return self._fingerprint
 
     def load(self) -> dict[str, Any]:
         if self.body is None:
@@ -126,6 +139,14 @@ class CrdDefinition:
 
     def versions(self) -> list[str]:
         return list(self.schemas())
+
+    def fingerprint(self) -> str:
+        """Changes whenever the schemas this definition serves could."""
+        with self._lock:
+            sources = list(self.sources)
+        return hashlib.sha256(
+            f"{_CONVERSION_ID}|{'|'.join(s.fingerprint() for s in sources)}".encode()
+        ).hexdigest()
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -170,11 +170,18 @@ def _validate_platform(
     """The platform as Argo CD applies it, plus `helm lint` of the mg-deploy charts."""
     with ThreadPoolExecutor(max_workers=1) as linter:
         lint = (
-            linter.submit(lint_deploy_charts, deploy, deploy.name, registry.kubernetes_version, 1)
+            linter.submit(
+                lint_deploy_charts,
+                deploy,
+                deploy.name,
+                registry.kubernetes_version,
+                jobs=1,
+                cache=render_cache,
+            )
             if deploy is not None
             else None
         )
-        checks = AppChecks(registry)
+        checks = AppChecks(registry, render_cache)
         try:
             view = load_view(
                 infra,
@@ -194,7 +201,7 @@ def _validate_platform(
             early = checks.finish()
         if on_charts_found:
             on_charts_found(len(view.apps))
-        applied = check_view(view, registry, early)
+        applied = check_view(view, registry, early, render_cache)
         lint_by_chart = lint.result() if lint is not None else {}
     report.units.append(_bootstrap_unit(infra, registry))
     for rendered, unit in zip(view.apps, applied.units, strict=True):

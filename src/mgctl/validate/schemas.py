@@ -63,6 +63,17 @@ class SchemaRegistry:
     def is_builtin(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self._builtins
 
+    def kind_fingerprint(self, api_version: str, kind: str) -> str:
+        """Identifies what validating this kind depends on: the bundled built-in schema, or
+        the CRD documents defining it (also their absence, and what a miss would suggest)."""
+        if self.is_builtin(api_version, kind):
+            return f"builtin {self.kubernetes_version}"
+        definition = self.crds.get(api_version.rpartition("/")[0], kind)
+        served = [av for (av, k) in self._builtins if k == kind]
+        schema_dirs = bool(self.crds.files)
+        shown = definition.fingerprint() if definition is not None else "none"
+        return f"custom {shown} dirs={schema_dirs} builtin-versions={served}"
+
     def is_served(self, api_version: str, kind: str) -> bool:
         return self.validator(api_version, kind) is not None
 

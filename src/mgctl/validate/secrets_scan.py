@@ -49,12 +49,15 @@ def repo_files(roots: Iterable[Path]) -> list[Path]:
     return files
 
 
-_ANY_PATTERN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in PATTERNS))
+# The clean common case in one cheap pass per pattern: without its leading `\b` a pattern
+# starts with a literal, which the regex engine skims for (~30x faster); it matches a superset,
+# so a file it passes is clean, and only files it flags are checked line by line.
+_PREFILTERS = tuple(re.compile(p.pattern.removeprefix(r"\b"), p.flags) for _, p in PATTERNS)
 
 
 def scan_text(text: str, display: str) -> list[Finding]:
     findings: list[Finding] = []
-    if not _ANY_PATTERN.search(text):  # one pass over the file for the common, clean case
+    if not any(prefilter.search(text) for prefilter in _PREFILTERS):
         return findings
     for line_number, line in enumerate(text.splitlines(), start=1):
         for label, pattern in PATTERNS:

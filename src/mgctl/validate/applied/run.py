@@ -5,21 +5,20 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.view import ArgoView
 from mgctl.manifests import Finding
 from mgctl.validate.applied import (
     data_safety,
     duplicates,
-    images,
     namespaces,
-    objects,
+    per_app,
     project,
     references,
     render_problems,
-    values_keys,
     waves,
 )
-from mgctl.validate.applied.stream import Early
+from mgctl.validate.applied.per_app import Early
 from mgctl.validate.schemas import SchemaRegistry
 from mgctl.validate.units import UnitResult
 
@@ -31,26 +30,27 @@ class AppliedResult:
 
 
 def check_view(
-    view: ArgoView, registry: SchemaRegistry, early: dict[str, Early] | None = None
+    view: ArgoView,
+    registry: SchemaRegistry,
+    early: dict[str, Early] | None = None,
+    cache: RenderCache | None = None,
 ) -> AppliedResult:
     """`early`: per-Application results computed while the view rendered (see stream.py),
-    reused where their inputs are still the final ones."""
+    reused where their inputs are still the final ones; `cache`: the check cache."""
     for rendered in view.apps:
         registry.add_crds(rendered.objects)
     found = namespaces.collect(view)
     result = AppliedResult()
     with ThreadPoolExecutor(max_workers=1) as pool:  # the cross-Application checks meanwhile
         cross = pool.submit(_cross_checks, view)
-        per_app: list[Finding] = []
+        app_findings: list[Finding] = []
         for rendered in view.apps:
             done = (early or {}).get(rendered.app.name)
-            if done is not None and done.still_valid(rendered, found):
-                result.units.append(done.unit)
-                per_app += done.findings
-            else:
-                result.units.append(objects.check_app(rendered, registry, found, view.cluster))
-                per_app += values_keys.check_app(rendered) + images.check_app(rendered)
-        result.findings = cross.result() + per_app
+            if done is None or not done.still_valid(rendered, found):
+                done = per_app.check(rendered, registry, found, view.cluster, cache, final=True)
+            result.units.append(done.unit)
+            app_findings += done.findings
+        result.findings = cross.result() + app_findings
     result.findings += found.findings + namespaces.unlabelled(view, found)
     return result
 

@@ -6,54 +6,29 @@ defined by now (strict validation needs the CRD parsed whole and converted), and
 Application whose custom kinds all have their CRD: objects (schema, Pod Security, policy),
 values keys and component images. Pod Security depends on namespace labels known so far; each
 early result records the policies it used, and `check_view` reuses it only when the final
-labels are the same (otherwise that Application is checked again).
+labels are the same (otherwise that Application is checked again; see per_app). With a
+cache, an Application whose inputs are unchanged takes its result from the last run
+(check_cache).
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from mgctl.argocd.cluster_info import ClusterInfo
 from mgctl.argocd.crds import summary_of
+from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp
-from mgctl.manifests import Finding
-from mgctl.validate import pss
-from mgctl.validate.applied import images, namespaces, objects, values_keys
+from mgctl.validate.applied import namespaces, per_app
+from mgctl.validate.applied.per_app import Early
 from mgctl.validate.schemas import SchemaRegistry
-from mgctl.validate.units import UnitResult
-
-
-class _Recording(namespaces.Namespaces):
-    """Namespace policies that remember which ones a check read."""
-
-    def __init__(self, source: namespaces.Namespaces) -> None:
-        super().__init__(source.policies, source.labelled_by, source.findings)
-        self.used: dict[str, pss.NamespacePolicy] = {}
-
-    def policy(self, namespace: str) -> pss.NamespacePolicy:
-        value = super().policy(namespace)
-        self.used[namespace] = value
-        return value
-
-
-@dataclass
-class Early:
-    rendered: RenderedApp
-    unit: UnitResult
-    findings: list[Finding]  # values keys and component images
-    used: dict[str, pss.NamespacePolicy] = field(default_factory=dict)
-
-    def still_valid(self, rendered: RenderedApp, final: namespaces.Namespaces) -> bool:
-        return rendered is self.rendered and all(
-            final.policy(ns) == policy for ns, policy in self.used.items()
-        )
 
 
 class AppChecks:
-    def __init__(self, registry: SchemaRegistry) -> None:
+    def __init__(self, registry: SchemaRegistry, cache: RenderCache | None = None) -> None:
         self.registry = registry
+        self.cache = cache
         self.cluster = ClusterInfo.for_version(registry.kubernetes_version)
         self.early: dict[str, Early] = {}
         self._seen: dict[str, RenderedApp] = {}
@@ -97,10 +72,6 @@ class AppChecks:
         self.early.pop(rendered.app.name, None)
         self._waiting = [w for w in self._waiting if w.app.name != rendered.app.name]
         self._waiting.append(rendered)
-        for api, kind in sorted(set().union(*(self._custom_kinds(w) for w in self._waiting))):
-            if (api, kind) not in self._compiled and self._ready_kind(api, kind):
-                self._compiled.add((api, kind))
-                self.registry.validator(api, kind)
         known = namespaces.collect_from(self._seen.values())
         still = []
         for waiting in self._waiting:
@@ -109,12 +80,18 @@ class AppChecks:
             else:
                 still.append(waiting)
         self._waiting = still
+        if self.cache is None:  # else a cached result may spare the compile
+            self._compile_for(still)
+
+    def _compile_for(self, waiting: list[RenderedApp]) -> None:
+        """The validators the waiting Applications will need, while helm still renders."""
+        for api, kind in sorted(set().union(*(self._custom_kinds(w) for w in waiting))):
+            if (api, kind) not in self._compiled and self._ready_kind(api, kind):
+                self._compiled.add((api, kind))
+                self.registry.validator(api, kind)
 
     def _ready_kind(self, api_version: str, kind: str) -> bool:
         return f"{api_version.rpartition('/')[0]}/{kind}" in self.cluster.custom
 
     def _check(self, rendered: RenderedApp, known: namespaces.Namespaces) -> Early:
-        recording = _Recording(known)
-        unit = objects.check_app(rendered, self.registry, recording, self.cluster)
-        found = values_keys.check_app(rendered) + images.check_app(rendered)
-        return Early(rendered, unit, found, dict(recording.used))
+        return per_app.check(rendered, self.registry, known, self.cluster, self.cache, final=False)
