@@ -227,6 +227,28 @@ def test_render_cache_hits_on_the_same_inputs_only(repos: LocalRepos, tmp_path: 
     assert server(repos, cache).render(demo).sources[0].from_cache is False
 
 
+def test_probing_tells_which_renders_run_helm(repos: LocalRepos, tmp_path: Path) -> None:
+    """The scheduler starts renders that run helm before cache hits (would_run_helm)."""
+    cache = RenderCache(tmp_path / "renders")
+    inline = {"repoURL": DEPLOY, "path": "services/demo", "helm": {"valuesObject": {"d": 4}}}
+    demo = app({"source": inline})
+    plain = app({"source": {"repoURL": INFRA, "path": "manifests"}}, name="plain")
+    probing = server(repos, cache)
+    assert probing.would_run_helm(demo) and not probing.would_run_helm(plain)
+    assert not (tmp_path / "renders").exists()  # probing renders nothing, writes nothing
+    rendered = server(repos, cache).render(demo)
+    assert not server(repos, cache).would_run_helm(demo)
+    # the probe's key is the render's: the hit that follows is the same objects
+    again = server(repos, cache).render(demo)
+    assert again.sources[0].from_cache and again.sources[0].key == rendered.sources[0].key
+    assert configmap(again) == configmap(rendered)
+    changed = app({"source": {**inline, "helm": {"valuesObject": {"d": 5}}}})
+    assert server(repos, cache).would_run_helm(changed)
+    other_api = ClusterInfo.for_version("1.34")
+    assert server(repos, cache).would_run_helm(demo, other_api)
+    assert server(repos, None).would_run_helm(demo)  # no cache: every helm source runs
+
+
 def test_parameter_overrides_beside_the_chart_are_merged(repos: LocalRepos) -> None:
     """`.argocd-source.yaml`, then `.argocd-source-<app>.yaml`, as JSON merge patches over the
     source (Image Updater's git write-back writes the second, with `forcestring`)."""
