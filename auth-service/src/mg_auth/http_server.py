@@ -15,6 +15,15 @@ read (httptools/parser/parser.pyx, `HttpParser._on_header_value`), which is quad
 Bodies are framed by Content-Length only (`Transfer-Encoding` is refused with 411), so the
 server always knows where the next head starts.
 
+Responses are not written the moment they are decided: each connection collects its output
+and all connections with output are flushed together once the event loop has handed out
+the current batch of reads (`Connections.flush`, one `call_soon` per batch). On loopback
+under load this halves the wake-ups of the peer (each write to an idle peer wakes it, and on a
+VM each wake-up is an inter-processor interrupt): the benchmark measured 16–22 % less CPU
+per request on cache misses, 10 % on hits. A batch of one request is flushed on the next
+loop iteration, so at low load nothing waits. Whenever a connection closes, its collected
+output is written first, so nothing decided is lost and order is kept.
+
 Shutdown (`Listener.drain`, then `Listener.shutdown`): while draining, a response that leaves
 nothing else pending on its connection carries `Connection: close`, so clients re-dial; at
 shutdown the listening socket closes, idle connections close at once, and every request
@@ -140,6 +149,18 @@ class Connections:
         # most requests classify each header with one dict lookup. Bounded: names past the
         # limit are classified every time, never stored.
         self._header_actions: dict[bytes, tuple[int, str]] = {}
+        # Connections holding responses not written yet, flushed once per batch of reads.
+        self._unflushed: list[HttpProtocol] = []
+
+    def has_output(self, protocol: HttpProtocol) -> None:
+        if not self._unflushed:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._unflushed.append(protocol)
+
+    def flush(self) -> None:
+        unflushed, self._unflushed = self._unflushed, []
+        for protocol in unflushed:
+            protocol.flush_output()
 
     def header_action(self, name: bytes) -> tuple[int, str]:
         """(DROP | KEEP | LENGTH | CODING, lower-case name) for a header name as sent."""
@@ -203,6 +224,7 @@ class HttpProtocol(asyncio.Protocol):
         self._reading_paused = False
         self._write_blocked = False  # transport buffer above its high-water mark
         self._queue_full = False  # too many pipelined requests waiting
+        self._output: list[bytes] = []  # responses decided, not handed to the transport yet
 
     @property
     def unanswered(self) -> int:
@@ -231,6 +253,7 @@ class HttpProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
         self._queue.clear()
+        self._output = []
         self._buf = bytearray()
 
     def data_received(self, data: bytes) -> None:
@@ -445,15 +468,28 @@ class HttpProtocol(asyncio.Protocol):
             and not (self._queue or self._more or self._in_request)
         ):
             keep_alive = False  # nothing else pending here: the client re-dials elsewhere
-        transport.write(response.wire(keep_alive))
+        self._add_output(response.wire(keep_alive))
         if keep_alive:
             self._last_activity = self._loop.time()
         else:
             self._close()
 
+    def _add_output(self, data: bytes) -> None:
+        if not self._output:
+            self._connections.has_output(self)
+        self._output.append(data)
+
+    def flush_output(self) -> None:
+        output = self._output
+        if not output:
+            return
+        self._output = []
+        if self._transport is not None:
+            self._transport.write(output[0] if len(output) == 1 else b"".join(output))
+
     def _fail(self, status: int) -> None:
         if self._transport is not None and not self._busy:
-            self._transport.write(Response(status).wire(keep_alive=False))
+            self._add_output(Response(status).wire(keep_alive=False))
         self._close()
 
     def _idle(self) -> bool:
@@ -478,6 +514,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def _close(self) -> None:
         if self._transport is not None:
+            self.flush_output()  # what was decided leaves first; close() sends it, then FIN
             self._transport.close()
             self._transport = None
         if self._timer is not None:
