@@ -37,7 +37,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy --config-file auth-service/pyproject.toml auth-service/src
+	$(BIN)/mypy --config-file auth-service/pyproject.toml auth-service/src auth-service/bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/validate_bench.py

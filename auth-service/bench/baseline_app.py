@@ -17,13 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-PUBLIC_KEY = load_pem_public_key(Path(os.environ["MG_BENCH_PUBLIC_KEY"]).read_bytes())
+_LOADED = load_pem_public_key(Path(os.environ["MG_BENCH_PUBLIC_KEY"]).read_bytes())
+if not isinstance(_LOADED, RSAPublicKey):
+    raise SystemExit("MG_BENCH_PUBLIC_KEY: not an RSA public key")
+PUBLIC_KEY: RSAPublicKey = _LOADED
 ISSUER = os.environ["MG_BENCH_ISSUER"]
 AUDIENCE = os.environ["MG_BENCH_AUDIENCE"]
 ROLES_CLAIM = os.environ["MG_BENCH_ROLES_CLAIM"]
