@@ -69,7 +69,8 @@ def view(
 def judge(tree: Path, cache_dir: Path | None = None, charts: ChartCache = CHARTS) -> list[Finding]:
     seen = view(tree, charts, cache_dir)
     result = check_view(seen, SchemaRegistry("1.35", []))
-    return [f for unit in result.units for f in unit.findings] + result.findings
+    found: list[Finding] = [f for unit in result.units for f in unit.findings] + result.findings
+    return found
 
 
 def only(findings: list[Finding], check: str) -> list[Finding]:

@@ -60,7 +60,10 @@ def test_directories_skip_hidden_ones(tmp_path: Path) -> None:
 
 
 def test_exclude_wins_and_star_stays_in_one_segment(tmp_path: Path) -> None:
-    rules = [{"path": "services/*"}, {"path": "services/_library", "exclude": True}]
+    rules: list[dict[str, Any]] = [
+        {"path": "services/*"},
+        {"path": "services/_library", "exclude": True},
+    ]
     repo(tmp_path)
     paths = repository_directories(tmp_path)
     assert filter_directories(rules, paths) == ["services/api", "services/web"]

@@ -90,10 +90,12 @@ def judged(
 def objects(seen: ArgoView, app: str) -> list[Manifest]:
     rendered = seen.app(app)
     assert rendered is not None, f"no Application {app}"
-    return rendered.objects
+    found: list[Manifest] = rendered.objects
+    return found
 
 
 def one(seen: ArgoView, app: str, kind: str) -> dict[str, Any]:
+    found: dict[str, Any]
     (found,) = [o.body for o in objects(seen, app) if o.kind == kind]
     return found
 

@@ -24,7 +24,8 @@ OCI_PIN = catalog.chart("strimzi")
 
 
 def shared(pin: catalog.ChartPin) -> Path:
-    return SHARED_CHARTS / pin.ref.archive_name
+    archive: Path = SHARED_CHARTS / pin.ref.archive_name
+    return archive
 
 
 @pytest.fixture(scope="module")

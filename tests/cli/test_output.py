@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from typer.core import TyperOption
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -109,6 +110,7 @@ def test_help_texts(command: tuple[str, ...]) -> None:
         click_command = click_command.commands[name]  # type: ignore[attr-defined]
     for param in click_command.params:
         if "--output" in getattr(param, "opts", []):
+            assert isinstance(param, TyperOption), param
             assert param.help, f"{' '.join(command)} --output has no help"
 
 

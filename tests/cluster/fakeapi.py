@@ -407,10 +407,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(415, _status(415, "UnsupportedMediaType", "only server-side apply"))
             return
         target = self._target(parts)
-        if target is None or target[2] is None:
+        res, ns, name = target if target is not None else (None, "", None)
+        if res is None or name is None:
             self._send(404, _status(404, "NotFound", f"the server could not find {path}"))
             return
-        res, ns, name = target
         patch = yaml.load(body, Loader=_LOADER)
         if "dryRun" in query:
             self._send(200, patch)

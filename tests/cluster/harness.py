@@ -65,7 +65,10 @@ class RecordingRunner:
             if result is not None:
                 return result
             return subprocess.CompletedProcess(list(argv), 0, "Release has been upgraded.\n", "")
-        return command_runner(env=self.env, timeout=60)(argv, stdin)
+        done: subprocess.CompletedProcess[str] = command_runner(env=self.env, timeout=60)(
+            argv, stdin
+        )
+        return done
 
     def argvs(self) -> list[str]:
         return [" ".join(c.argv) for c in self.calls]
@@ -137,7 +140,7 @@ def child_apps(rendered: RenderedInfra) -> list[dict[str, Any]]:
 
 
 def with_status(app: dict[str, Any], situation: str) -> dict[str, Any]:
-    out = json.loads(json.dumps(app))
+    out: dict[str, Any] = json.loads(json.dumps(app))
     out["status"] = json.loads(json.dumps(STATUS[situation]))
     return out
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mgctl.cluster.kubectl import Kubectl
-from mgctl.cluster.preflight import check_cluster, check_git, check_versions
+from mgctl.cluster.preflight import check_cluster, check_versions
+from mgctl.cluster.preflight_inputs import check_git
 from mgctl.cluster.preflight_model import Check, failed
 from mgctl.config import Platform
 from mgctl.tools.binaries import find
@@ -22,7 +23,10 @@ from .harness import STATES_DIR
 def run_preflight(tmp_path: Path, cluster: FakeCluster, platform: Platform) -> list[Check]:
     with FakeApiServer(cluster) as server:
         kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
-        return check_cluster(Kubectl(str(find("kubectl")), kubeconfig=str(kubeconfig)), platform)
+        checks: list[Check] = check_cluster(
+            Kubectl(str(find("kubectl")), kubeconfig=str(kubeconfig)), platform
+        )
+        return checks
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:

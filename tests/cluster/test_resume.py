@@ -80,7 +80,8 @@ def make_steps(
         clock=argo.clock,
         sleep=argo.sleep,
     )
-    return build_steps(platform, rendered, tools, resolver, waiter)
+    steps: list[Step] = build_steps(platform, rendered, tools, resolver, waiter)
+    return steps
 
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)

@@ -6,6 +6,7 @@ import base64
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -21,6 +22,7 @@ from mgctl.cluster.secrets import (
 )
 from mgctl.cluster.steps import Bootstrapper
 from mgctl.config import Platform
+from mgctl.config.project import EnvironmentName
 
 from .harness import States, fake_cluster, stdin_docs
 from .test_resume import TOKENS, make_steps
@@ -95,8 +97,8 @@ def test_values_only_on_stdin_and_never_printed(
             for d in secret_stdin
         }
         for env_name, token in TOKENS.items():
-            env = env_name.removeprefix("MGCTL_DOPPLER_TOKEN_").lower()
-            name = platform.project.environments[env].token_secret  # type: ignore[index]
+            env = cast(EnvironmentName, env_name.removeprefix("MGCTL_DOPPLER_TOKEN_").lower())
+            name = platform.project.environments[env].token_secret
             assert sent[name] == {"dopplerToken": token}
             stored = cluster.get("", "secrets", name, "external-secrets")
             assert stored is not None
@@ -175,7 +177,12 @@ def test_missing_value_with_yes_names_the_variables(
 
 def test_no_tty_no_prompt() -> None:
     asked: list[str] = []
-    resolver = SecretResolver(environ={}, interactive=False, prompt=lambda p: asked.append(p) or "")
+
+    def prompt(p: str) -> str:
+        asked.append(p)
+        return ""
+
+    resolver = SecretResolver(environ={}, interactive=False, prompt=prompt)
     with pytest.raises(SecretInputError, match="no terminal"):
         resolver.value(DOPPLER)
     assert asked == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mgctl.config.cron import CNPG, VELERO, max_interval_seconds, normalise
+from mgctl.config.cron import CNPG, VELERO, Dialect, max_interval_seconds, normalise
 
 
 @pytest.mark.parametrize(
@@ -22,8 +22,8 @@ from mgctl.config.cron import CNPG, VELERO, max_interval_seconds, normalise
         ("0 0 1,,15 * *", VELERO, "0 0 1,15 * *"),
     ],
 )
-def test_accepted_forms_are_normalised(expression: str, dialect: object, normal: str) -> None:
-    assert normalise(expression, dialect) == normal  # type: ignore[arg-type]
+def test_accepted_forms_are_normalised(expression: str, dialect: Dialect, normal: str) -> None:
+    assert normalise(expression, dialect) == normal
 
 
 @pytest.mark.parametrize(
@@ -47,9 +47,9 @@ def test_accepted_forms_are_normalised(expression: str, dialect: object, normal:
         ("TZ=UTC 0 3 * * *", VELERO, "time zone prefixes are not supported"),
     ],
 )
-def test_refusals_name_the_fix(expression: str, dialect: object, message: str) -> None:
+def test_refusals_name_the_fix(expression: str, dialect: Dialect, message: str) -> None:
     with pytest.raises(ValueError) as caught:
-        normalise(expression, dialect)  # type: ignore[arg-type]
+        normalise(expression, dialect)
     assert message in str(caught.value)
 
 

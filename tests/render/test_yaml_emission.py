@@ -157,7 +157,7 @@ def test_lookalikes_are_quoted() -> None:
         assert line.startswith(("- '", '- "')), line
 
 
-_CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs",))
+_CHARACTERS = st.characters(codec="utf-8", exclude_categories=["Cs"])
 _TOKENS = (
     st.sampled_from(LOOKALIKES)
     | st.text(_CHARACTERS, max_size=12)

@@ -104,6 +104,7 @@ def to_yaml(docs: list[dict[str, Any]]) -> str:
 
 
 def manifests_of(docs: list[dict[str, Any]], source: str = "test.yaml") -> list[Manifest]:
+    found: list[Manifest]
     found, problems = parse_manifests(to_yaml(docs), source)
     assert not problems
     return found

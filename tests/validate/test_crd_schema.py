@@ -10,7 +10,7 @@ from mgctl.validate.crd_schema import convert, prune_nulls, python_pattern
 
 
 def valid(schema: dict[str, Any], instance: Any) -> bool:
-    return Draft202012Validator(convert(schema)).is_valid(instance)
+    return bool(Draft202012Validator(convert(schema)).is_valid(instance))
 
 
 OBJECT = {"type": "object", "properties": {"a": {"type": "string"}}}

@@ -22,7 +22,7 @@ def agree(registry: SchemaRegistry, manifest: Manifest, body: dict[str, Any]) ->
     assert validator is not None
     fast = registry._fast[(manifest.api_version, manifest.kind)]
     assert fast is not None, f"no compiled check for {manifest.kind}"
-    return fast(body) == (not list(validator.iter_errors(body)))
+    return bool(fast(body) == (not list(validator.iter_errors(body))))
 
 
 def mutations(body: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:

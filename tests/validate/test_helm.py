@@ -78,7 +78,8 @@ def test_lint_results_are_cached_by_the_charts_files(
 
     def counting(charts: Sequence[Path], kube_version: str | None = None) -> list[helm.LintResult]:
         linted.append(list(charts))
-        return real(charts, kube_version)
+        results: list[helm.LintResult] = real(charts, kube_version)
+        return results
 
     monkeypatch.setattr(helm, "lint_many", counting)
     assert lint_deploy_charts(deploy, "mg-deploy", "1.35", cache=cache) == first

@@ -7,9 +7,11 @@ just before and from the one where the library's rule changes (data/pss.yaml).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from mgctl.validate import pss
 from mgctl.validate.pss import Level
@@ -25,12 +27,14 @@ def container(doc: dict[str, Any]) -> dict[str, Any]:
     return first
 
 
-def findings(doc: dict[str, Any], level: Level, version: str | None) -> list[tuple[str, str]]:
+def findings(
+    doc: dict[str, Any], level: Level | None, version: str | None
+) -> list[tuple[str, str]]:
     (manifest,) = manifests_of([doc])
     return [(f.path, f.message) for f in pss.check_manifest(manifest, level, version)]
 
 
-def paths(doc: dict[str, Any], level: Level, version: str | None) -> list[str]:
+def paths(doc: dict[str, Any], level: Level | None, version: str | None) -> list[str]:
     return [p for p, _ in findings(doc, level, version)]
 
 
@@ -130,11 +134,12 @@ def test_image_volume_is_allowed_at_restricted_at_every_version() -> None:
 
 
 def test_non_restricted_volume_types_fail_at_every_version() -> None:
-    for volume, kind in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"nfs": {"server": "nas", "path": "/x"}}, "nfs"),
         ({"gitRepo": {"repository": "https://x"}}, "gitRepo"),
         ({"someFutureSource": {"x": 1}}, "someFutureSource"),
-    ]:
+    ]
+    for volume, kind in cases:
         doc = with_volume(volume)
         for version in ("v1.0", "latest"):
             ((path, message),) = findings(doc, Level.RESTRICTED, version)
@@ -322,10 +327,11 @@ def test_apparmor_annotation_unconfined_fails() -> None:
 def test_apparmor_profile_field_on_pod_and_container(
     profile: dict[str, Any], allowed: bool
 ) -> None:
-    for where, path in [
+    contexts: list[tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = [
         (lambda d: pod_spec(d)["securityContext"], f"{POD}.securityContext"),
         (lambda d: container(d)["securityContext"], f"{CTR}.securityContext"),
-    ]:
+    ]
+    for where, path in contexts:
         doc = deployment()
         where(doc)["appArmorProfile"] = profile
         expected = [] if allowed else [f"{path}.appArmorProfile.type"]
@@ -355,7 +361,7 @@ def test_invalid_version_is_refused(version: str) -> None:
 def test_privileged_checks_nothing() -> None:
     doc = deployment()
     pod_spec(doc)["hostNetwork"] = True
-    assert findings(doc, None, "latest") == []  # type: ignore[arg-type]
+    assert findings(doc, None, "latest") == []
 
 
 def test_policy_tables_are_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -365,7 +371,7 @@ def test_policy_tables_are_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: Any) -> Any:
         raise AssertionError("policy tables re-read on a check")
 
-    monkeypatch.setattr(pss.yaml, "safe_load", refuse)
+    monkeypatch.setattr(yaml, "safe_load", refuse)
     for version in ("v1.30", "v1.12", "latest", None):
         pss.check_manifest(manifest, Level.BASELINE, version)
 
@@ -387,7 +393,7 @@ def test_namespace_labels_select_level_and_version() -> None:
     )
     assert policy == pss.NamespacePolicy(Level.BASELINE, "v1.31")
     doc = with_sysctl("net.ipv4.tcp_rmem")
-    assert paths(doc, policy.level, policy.version) == [SYSCTL]  # type: ignore[arg-type]
+    assert paths(doc, policy.level, policy.version) == [SYSCTL]
     assert pss.namespace_policy({pss.ENFORCE_LABEL: "privileged"}).level is None
     assert pss.namespace_policy({}) == pss.NamespacePolicy(Level.RESTRICTED, "latest")
     assert pss.namespace_policy({}, default_level=None).level is None
@@ -413,7 +419,7 @@ def test_invalid_enforce_level_falls_back_to_restricted_and_is_reported() -> Non
 
 
 def test_check_namespace_reports_the_label() -> None:
-    namespace = {
+    namespace: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {

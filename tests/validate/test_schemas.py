@@ -98,7 +98,7 @@ def test_removed_builtin_api_is_not_served(registry: SchemaRegistry) -> None:
 
 
 def test_int_or_string_accepts_both(registry: SchemaRegistry) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": "traefik.io/v1alpha1",
         "kind": "IngressRoute",
         "metadata": {"name": "r", "namespace": "api"},

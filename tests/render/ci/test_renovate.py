@@ -49,7 +49,9 @@ def extract(manager: dict[str, Any], content: str) -> list[tuple[dict[str, str],
 
 
 def _manager(config: dict[str, Any], dep: str) -> dict[str, Any]:
-    managers = [m for m in config["customManagers"] if m.get("depNameTemplate") == dep]
+    managers: list[dict[str, Any]] = [
+        m for m in config["customManagers"] if m.get("depNameTemplate") == dep
+    ]
     assert len(managers) == 1, dep
     return managers[0]
 

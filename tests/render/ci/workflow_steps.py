@@ -15,8 +15,9 @@ import yaml
 from .conftest import tool_env
 
 
-def load(text: str) -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load(text)
+def load(text: str) -> dict[Any, Any]:
+    # keys are str but for `on:`, which YAML 1.1 (PyYAML) reads as the boolean True
+    workflow: dict[Any, Any] = yaml.safe_load(text)
     return workflow
 
 

@@ -297,7 +297,7 @@ CASES = [
 
 
 def _rule(platform: Platform, case: Case) -> dict[str, Any]:
-    rules = [
+    rules: list[dict[str, Any]] = [
         r
         for group in alerting.rule_groups(platform)
         for r in group["rules"]

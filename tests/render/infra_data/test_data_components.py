@@ -93,7 +93,8 @@ def test_velero_schedules_match_the_schedule_crd(example: Platform) -> None:
 
 
 def _manifest_wave(component: Component) -> int:
-    return component.sync_wave + 1 if component.chart else component.sync_wave
+    wave: int = component.sync_wave + 1 if component.chart else component.sync_wave
+    return wave
 
 
 def test_crd_providers_sync_before_their_users(example: Platform) -> None:
@@ -313,7 +314,9 @@ def test_cnpg_operator_and_plugin(example: Platform) -> None:
     components = _by_name(example)
     assert "barmancloud.cnpg.io/ObjectStore" in components["plugin-barman-cloud"].provides_crds
     assert "postgresql.cnpg.io/Cluster" in components["cloudnative-pg"].provides_crds
-    assert components["cloudnative-pg"].values["monitoring"]["podMonitorEnabled"] is True  # type: ignore[index]
+    cnpg_values = components["cloudnative-pg"].values
+    assert cnpg_values is not None
+    assert cnpg_values["monitoring"]["podMonitorEnabled"] is True
     assert components["cloudnative-pg"].sync_wave < components["plugin-barman-cloud"].sync_wave
 
 

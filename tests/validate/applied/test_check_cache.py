@@ -13,7 +13,7 @@ from mgctl.argocd.cluster_info import ClusterInfo
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.repo_server import RenderedApp
 from mgctl.manifests import manifest_of
-from mgctl.validate.applied import check_cache, objects, per_app, stream
+from mgctl.validate.applied import check_cache, objects, stream
 from mgctl.validate.applied.run import check_view
 from mgctl.validate.schemas import SchemaRegistry
 
@@ -30,7 +30,7 @@ class Checked:
             self.names.append(rendered.app.name)
             return real(rendered, *args)
 
-        monkeypatch.setattr(per_app.objects, "check_app", counting)
+        monkeypatch.setattr(objects, "check_app", counting)
 
     def run(self, tree: Path, renders: Path, checks: Path) -> dict[str, list[str]]:
         """Findings by Application."""
