@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mgctl.manifests import Manifest
+from mgctl.manifests import Finding, Manifest
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 API_GROUP = "argoproj.io"
@@ -122,12 +122,12 @@ def wave_of(annotations: dict[str, str]) -> int:
         return 0
 
 
-class Application(_Model):
+class _ArgoObject(_Model):
+    """What Application, AppProject and ApplicationSet share: metadata and where it came from."""
+
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: ApplicationSpec = Field(default_factory=ApplicationSpec)
-    # where it came from: the manifest it was read from, or the ApplicationSet that generated it
+    # the manifest it was read from, or the ApplicationSet that generated it
     origin: Manifest | None = Field(None, exclude=True)
-    generated_by: str = Field("", exclude=True)
 
     @property
     def name(self) -> str:
@@ -137,10 +137,28 @@ class Application(_Model):
     def wave(self) -> int:
         return wave_of(self.metadata.annotations)
 
+
+class Application(_ArgoObject):
+    spec: ApplicationSpec = Field(default_factory=ApplicationSpec)
+    generated_by: str = Field("", exclude=True)
+
     @property
     def namespace(self) -> str:
         """The destination namespace (where namespaced objects without one land)."""
         return self.spec.destination.namespace
+
+    def finding(self, check: str, path: str, message: str, **extra: Any) -> Finding:
+        """A finding about this Application, in the file it came from."""
+        return Finding(
+            check=check,
+            file=self.origin.source if self.origin else self.name,
+            kind="Application",
+            name=self.name,
+            path=path,
+            application=self.name,
+            message=message,
+            **extra,
+        )
 
 
 class ResourceRef(_Model):
@@ -167,14 +185,8 @@ class AppProjectSpec(_Model):
     source_namespaces: list[str] = Field(default_factory=list, alias="sourceNamespaces")
 
 
-class AppProject(_Model):
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+class AppProject(_ArgoObject):
     spec: AppProjectSpec = Field(default_factory=AppProjectSpec)
-    origin: Manifest | None = Field(None, exclude=True)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
 
 
 class ApplicationSetSpec(_Model):
@@ -195,18 +207,8 @@ class ApplicationSetSpec(_Model):
         return self.sync_policy.get("preserveResourcesOnDeletion") is True
 
 
-class ApplicationSet(_Model):
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+class ApplicationSet(_ArgoObject):
     spec: ApplicationSetSpec = Field(default_factory=ApplicationSetSpec)
-    origin: Manifest | None = Field(None, exclude=True)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def wave(self) -> int:
-        return wave_of(self.metadata.annotations)
 
 
 def is_argo(manifest: Manifest, kind: str) -> bool:

@@ -78,15 +78,11 @@ def _check_images(
                     ).in_application(rendered.app.name)
                 )
     if not used:
-        origin = rendered.app.origin
         findings.append(
-            Finding(
-                check=CHECK,
-                file=origin.source if origin else rendered.app.name,
-                kind="Application",
-                name=rendered.app.name,
-                application=rendered.app.name,
-                message=f"no container runs the catalog's {key} image {repository}: fix "
+            rendered.app.finding(
+                CHECK,
+                "",
+                f"no container runs the catalog's {key} image {repository}: fix "
                 "`image` in data/catalog.yaml",
             )
         )

@@ -80,18 +80,13 @@ def unlabelled(view: ArgoView, namespaces: Namespaces) -> list[Finding]:
                 used.add(obj.namespace or rendered.app.namespace)
         for namespace in sorted(used - set(namespaces.policies) - reported):
             reported.add(namespace)
-            origin = rendered.app.origin
             findings.append(
-                Finding(
-                    check=CHECK,
-                    file=origin.source if origin else rendered.app.name,
-                    kind="Application",
-                    name=rendered.app.name,
-                    path="spec.destination.namespace",
-                    application=rendered.app.name,
-                    message=f"objects land in namespace {namespace!r}, which gets no Pod "
-                    "Security labels: add a Namespace with pod-security.kubernetes.io/* labels "
-                    "under security/, or managedNamespaceMetadata with CreateNamespace=true",
+                rendered.app.finding(
+                    CHECK,
+                    "spec.destination.namespace",
+                    f"objects land in namespace {namespace!r}, which gets no Pod Security "
+                    "labels: add a Namespace with pod-security.kubernetes.io/* labels under "
+                    "security/, or managedNamespaceMetadata with CreateNamespace=true",
                 )
             )
     return findings

@@ -24,19 +24,6 @@ CHECK = "argocd-project"
 SCOPE_CHECK = "project-scope"
 
 
-def _app_finding(rendered: RenderedApp, path: str, message: str) -> Finding:
-    origin = rendered.app.origin
-    return Finding(
-        check=CHECK,
-        file=origin.source if origin else rendered.app.name,
-        kind="Application",
-        name=rendered.app.name,
-        path=path,
-        message=message,
-        application=rendered.app.name,
-    )
-
-
 def check(view: ArgoView) -> list[Finding]:
     findings: list[Finding] = []
     for rendered in view.apps:
@@ -44,8 +31,8 @@ def check(view: ArgoView) -> list[Finding]:
         project = view.projects.get(app.spec.project)
         if project is None:
             findings.append(
-                _app_finding(
-                    rendered,
+                app.finding(
+                    CHECK,
                     "spec.project",
                     f"AppProject {app.spec.project!r} does not exist: Argo CD will not sync it",
                 )
@@ -62,8 +49,8 @@ def _check_app(view: ArgoView, rendered: RenderedApp, project: AppProject) -> li
         if not rules.source_permitted(project, source.repo_url):
             where = f"spec.sources[{index}].repoURL" if app.spec.sources else "spec.source.repoURL"
             findings.append(
-                _app_finding(
-                    rendered,
+                app.finding(
+                    CHECK,
                     where,
                     f"repository {source.repo_url} is not permitted in project {project.name!r}"
                     " (spec.sourceRepos): add it there, or use an allowed one",
@@ -71,8 +58,8 @@ def _check_app(view: ArgoView, rendered: RenderedApp, project: AppProject) -> li
             )
     if not rules.destination_permitted(project, app.namespace):
         findings.append(
-            _app_finding(
-                rendered,
+            app.finding(
+                CHECK,
                 "spec.destination",
                 f"namespace {app.namespace!r} is not permitted in project {project.name!r}",
             )

@@ -5,16 +5,10 @@ version mgctl's catalog does not pin (components.<name>.version), rendered unver
 
 from __future__ import annotations
 
-from mgctl.argocd.repo_server import RenderedApp
 from mgctl.argocd.view import ArgoView
 from mgctl.manifests import Finding, Severity
 
 CHECK = "argocd-render"
-
-
-def _app_file(rendered: RenderedApp) -> str:
-    origin = rendered.app.origin
-    return origin.source if origin else rendered.app.name
 
 
 def check(view: ArgoView) -> list[Finding]:
@@ -32,29 +26,8 @@ def check(view: ArgoView) -> list[Finding]:
         sources = rendered.app.spec.all_sources()
         for index, warning in rendered.warnings:
             where = f"spec.sources[{index}]" if len(sources) > 1 else "spec.source"
-            findings.append(
-                Finding(
-                    check=CHECK,
-                    severity=Severity.WARNING,
-                    file=_app_file(rendered),
-                    kind="Application",
-                    name=rendered.app.name,
-                    path=where,
-                    application=rendered.app.name,
-                    message=warning,
-                )
-            )
+            findings.append(rendered.app.finding(CHECK, where, warning, severity=Severity.WARNING))
         for index, problem in rendered.problems:
             where = f"spec.sources[{index}]" if len(sources) > 1 else "spec.source"
-            findings.append(
-                Finding(
-                    check=CHECK,
-                    file=_app_file(rendered),
-                    kind="Application",
-                    name=rendered.app.name,
-                    path=where,
-                    application=rendered.app.name,
-                    message=problem,
-                )
-            )
+            findings.append(rendered.app.finding(CHECK, where, problem))
     return findings

@@ -149,16 +149,11 @@ def _claims(view: ArgoView, providers: dict[str, list[tuple[str, Position]]]) ->
         claimed = {k.strip() for k in claim.split(",") if k.strip()}
         missing = sorted(claimed - installed.get(app.name, set()))
         if missing:
-            origin = app.origin
             findings.append(
-                Finding(
-                    check=CLAIM_CHECK,
-                    file=origin.source if origin else app.name,
-                    kind="Application",
-                    name=app.name,
-                    path=f"metadata.annotations.{PROVIDES_CRDS}",
-                    application=app.name,
-                    message=f"claims CRDs its chart does not install: {', '.join(missing)}",
+                app.finding(
+                    CLAIM_CHECK,
+                    f"metadata.annotations.{PROVIDES_CRDS}",
+                    f"claims CRDs its chart does not install: {', '.join(missing)}",
                 )
             )
     return findings
