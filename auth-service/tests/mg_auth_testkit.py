@@ -436,16 +436,17 @@ def service_process(
             proc.wait(10)
 
 
-def verify_request_bytes(token: str, uri: str = "/", close: bool = False) -> bytes:
-    """One raw /verify request as Traefik's ForwardAuth sends it."""
+def verify_request_bytes(token: str | None, uri: str = "/", close: bool = False) -> bytes:
+    """One raw /verify request as Traefik's ForwardAuth sends it (no Authorization if no token)."""
     lines = [
         "GET /verify HTTP/1.1",
         "Host: auth",
         "X-Forwarded-Method: GET",
         "X-Forwarded-Host: app.example.com",
         f"X-Forwarded-Uri: {uri}",
-        f"Authorization: Bearer {token}",
     ]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
     if close:
         lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()

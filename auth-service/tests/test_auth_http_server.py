@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
-from mg_auth.http_server import Limits, Listener, Request, Response, serve
+from mg_auth.http_server import Handler, Limits, Listener, Request, Response, serve
 from mg_auth_testkit import (
     JwksServer,
     RunningService,
@@ -16,7 +17,28 @@ from mg_auth_testkit import (
     config_dict,
     make_token,
     running_service,
+    verify_request_bytes,
 )
+
+
+def answer_200(request: Request) -> Response:
+    return Response(200)
+
+
+@contextmanager
+def bare_server(
+    svc: RunningService, handler: Handler = answer_200, limits: Limits | None = None
+) -> Iterator[int]:
+    """The HTTP layer alone with `handler`, on the service's event loop; yields its port."""
+
+    async def start() -> Listener:
+        return await serve(handler, "127.0.0.1", 0, lambda exc: None, limits)
+
+    server = svc.call(start())
+    try:
+        yield server.port
+    finally:
+        svc.loop.call_soon_threadsafe(server.close)
 
 
 def raw_exchange(port: int, payload: bytes, expect_responses: int) -> bytes:
@@ -31,21 +53,6 @@ def raw_exchange(port: int, payload: bytes, expect_responses: int) -> bytes:
         return data
 
 
-def verify_request(token: str | None, uri: str, close: bool = False) -> bytes:
-    lines = [
-        "GET /verify HTTP/1.1",
-        "Host: auth",
-        "X-Forwarded-Method: GET",
-        "X-Forwarded-Host: app.example.com",
-        f"X-Forwarded-Uri: {uri}",
-    ]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    if close:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
 def test_pipelined_responses_keep_request_order(
     jwks: JwksServer, key: SigningKey, next_key: SigningKey
 ) -> None:
@@ -54,10 +61,10 @@ def test_pipelined_responses_keep_request_order(
         jwks.delay_seconds = 0.2
         # 1: needs a JWKS refresh (slow path), 2-3: fast path, 4: 401; all on one connection.
         payload = (
-            verify_request(make_token(next_key), "/one")
-            + verify_request(make_token(key), "/two")
-            + verify_request(None, "/three/health")
-            + verify_request(None, "/four", close=True)
+            verify_request_bytes(make_token(next_key), "/one")
+            + verify_request_bytes(make_token(key), "/two")
+            + verify_request_bytes(None, "/three/health")
+            + verify_request_bytes(None, "/four", close=True)
         )
         data = raw_exchange(svc.port, payload, 4)
         statuses = [int(part[:3]) for part in data.split(b"HTTP/1.1 ")[1:]]
@@ -123,15 +130,8 @@ def test_exception_in_handler_is_500_not_2xx(svc: RunningService) -> None:
     def broken(request: Request) -> Response:
         raise ValueError(request.target)
 
-    async def start() -> Listener:
-        return await serve(broken, "127.0.0.1", 0, lambda exc: None)
-
-    server = svc.call(start())
-    try:
-        port = server.port
+    with bare_server(svc, broken) as port:
         assert svc.get("/verify", port=port)[0] == 500
-    finally:
-        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_metrics_port_exposes_decisions_and_latency(svc: RunningService, key: SigningKey) -> None:
@@ -153,17 +153,8 @@ def test_metrics_port_exposes_decisions_and_latency(svc: RunningService, key: Si
 
 
 def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService) -> None:
-    def ok(request: Request) -> Response:
-        return Response(200)
-
     limits = Limits(request_timeout_seconds=0.4, keepalive_timeout_seconds=0.6)
-
-    async def start() -> Listener:
-        return await serve(ok, "127.0.0.1", 0, lambda exc: None, limits)
-
-    server = svc.call(start())
-    try:
-        port = server.port
+    with bare_server(svc, limits=limits) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
             slow.sendall(b"GET /verify HTTP/1.1\r\nHost: a\r\n")  # never finishes the headers
             started = time.monotonic()
@@ -175,20 +166,10 @@ def test_slow_request_gets_408_and_idle_connection_is_closed(svc: RunningService
             started = time.monotonic()
             assert idle.recv(1024) == b""  # closed by the server after the keep-alive timeout
             assert 0.5 < time.monotonic() - started < 2.5
-    finally:
-        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
-    def ok(request: Request) -> Response:
-        return Response(200)
-
-    async def start() -> Listener:
-        return await serve(ok, "127.0.0.1", 0, lambda exc: None, Limits(max_connections=2))
-
-    server = svc.call(start())
-    try:
-        port = server.port
+    with bare_server(svc, limits=Limits(max_connections=2)) as port:
         request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
         first = socket.create_connection(("127.0.0.1", port), timeout=5)
         second = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -214,8 +195,6 @@ def test_connections_over_the_limit_are_refused(svc: RunningService) -> None:
             assert time.monotonic() < deadline, "slot never freed"
             time.sleep(0.05)
         second.close()
-    finally:
-        svc.loop.call_soon_threadsafe(server.close)
 
 
 def test_deep_pipeline_behind_a_slow_request_is_fully_answered_in_order(
@@ -225,8 +204,8 @@ def test_deep_pipeline_behind_a_slow_request_is_fully_answered_in_order(
         jwks.set_keys([key, next_key])
         jwks.delay_seconds = 0.3
         # 1 slow request (JWKS refresh) then 80 more: reading pauses at 32 queued, resumes.
-        payload = verify_request(make_token(next_key), "/slow") + b"".join(
-            verify_request(None, f"/health/{i}") for i in range(80)
+        payload = verify_request_bytes(make_token(next_key), "/slow") + b"".join(
+            verify_request_bytes(None, f"/health/{i}") for i in range(80)
         )
         data = raw_exchange(svc.port, payload, 81)
         assert data.count(b"HTTP/1.1 200 ") == 81
@@ -277,7 +256,9 @@ def test_long_authorization_line_is_still_read(svc: RunningService, key: Signing
 
 
 def test_head_arriving_in_small_pieces_is_parsed(svc: RunningService, key: SigningKey) -> None:
-    payload = verify_request(make_token(key), "/x") + verify_request(None, "/y", close=True)
+    payload = verify_request_bytes(make_token(key), "/x") + verify_request_bytes(
+        None, "/y", close=True
+    )
     with socket.create_connection(("127.0.0.1", svc.port), timeout=10) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for i in range(0, len(payload), 7):
@@ -316,21 +297,13 @@ def test_upgrade_request_is_400(svc: RunningService) -> None:
 
 
 def test_stray_line_ends_between_requests_are_not_a_request(svc: RunningService) -> None:
-    def ok(request: Request) -> Response:
-        return Response(200)
-
     limits = Limits(request_timeout_seconds=0.4, keepalive_timeout_seconds=5)
-
-    async def start() -> Listener:
-        return await serve(ok, "127.0.0.1", 0, lambda exc: None, limits)
-
-    server = svc.call(start())
-    try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-            sock.sendall(b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n")  # CRLF before and after
-            assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
-            time.sleep(1.0)  # past the request timeout: the CRLF did not start a request
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-            assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
-    finally:
-        svc.loop.call_soon_threadsafe(server.close)
+    with (
+        bare_server(svc, limits=limits) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+    ):
+        sock.sendall(b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n")  # CRLF before and after
+        assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
+        time.sleep(1.0)  # past the request timeout: the CRLF did not start a request
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert sock.recv(1024).startswith(b"HTTP/1.1 200 ")
