@@ -32,11 +32,18 @@ PLATFORM_KEYS = {
 }
 
 
-def _without_required(node: Any) -> Any:
+def without_required(node: Any) -> Any:
+    """A JSON schema with every `required` list dropped (a property named `required` is a
+    schema, not a list, and stays): types, enums and unknown keys still count. For values that
+    are merged over defaults which meet `required`."""
     if isinstance(node, dict):
-        return {k: _without_required(v) for k, v in node.items() if k != "required"}
+        return {
+            k: without_required(v)
+            for k, v in node.items()
+            if not (k == "required" and isinstance(v, list))
+        }
     if isinstance(node, list):
-        return [_without_required(v) for v in node]
+        return [without_required(v) for v in node]
     return node
 
 
@@ -44,7 +51,7 @@ def _without_required(node: Any) -> Any:
 def _validator() -> jsonschema.Draft7Validator:
     # the library chart's own schema file (package data of mgctl.render, read, not imported)
     text = resources.files("mgctl.render").joinpath("library_chart/values.schema.json")
-    schema = _without_required(json.loads(text.read_text(encoding="utf-8")))
+    schema = without_required(json.loads(text.read_text(encoding="utf-8")))
     return jsonschema.Draft7Validator(schema)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 
+from mgctl.config.library_values import without_required
 from mgctl.manifests import load_yaml_documents
 from mgctl.validate.crd_schema import convert, prune_nulls
 
@@ -53,20 +54,12 @@ def crd_errors(obj: dict[str, Any]) -> list[str]:
     ]
 
 
-def _without_required(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_required(v) for k, v in node.items() if k != "required"}
-    if isinstance(node, list):
-        return [_without_required(v) for v in node]
-    return node
-
-
 def chart_schema_errors(chart: str, version: str, values: dict[str, Any]) -> list[str]:
     """Errors of our values against the chart's schema. Helm validates the chart defaults merged
     with our values, so `required` (always met by the defaults) is dropped here; types, enums
     and unknown keys (where the schema forbids them) still count."""
     path = CHART_SCHEMAS / chart / version / "values.schema.json"
-    schema = _without_required(json.loads(Path(path).read_text()))
+    schema = without_required(json.loads(Path(path).read_text()))
     validator = jsonschema.Draft7Validator(schema)
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(values)
