@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import uvloop
+
 from mg_auth.cache import NegativeCache, TokenCache
 from mg_auth.config import Config
 from mg_auth.endpoints import VERIFY_HEADERS, Endpoints
@@ -134,9 +136,4 @@ async def run_until_signalled(config: Config, listen: Listen) -> None:
 
 
 def run(config: Config, listen: Listen) -> None:
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(run_until_signalled(config, listen))
-    else:
-        uvloop.run(run_until_signalled(config, listen))
+    uvloop.run(run_until_signalled(config, listen))
