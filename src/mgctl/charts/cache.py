@@ -41,6 +41,15 @@ class ChartCache:
     def path(self, pin: ChartPin) -> Path:
         return self.root / pin.ref.archive_name
 
+    def require_dir(self) -> None:
+        """A missing cache is one setup error, not a finding for every chart in it."""
+        if not self.root.is_dir():
+            raise ChartCacheError(
+                f"the chart cache {self.root} is not a directory. Fix: `mgctl charts fetch "
+                f"--charts {self.root}` fills it, or pass --charts DIR (or set {CHARTS_ENV}) to "
+                "a directory holding the pinned charts"
+            )
+
     def verify(self, pin: ChartPin) -> Verified:
         """The cached archive of `pin`, after checking it against the pinned digests."""
         path = self.path(pin)

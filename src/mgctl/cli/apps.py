@@ -10,11 +10,11 @@ import typer
 from mgctl.argocd.export import ExportRefused, write_view
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.view import ViewError, load_view
-from mgctl.charts.cache import ChartCache
 from mgctl.cli.common import (
     CHARTS_HELP,
     OutputFormat,
     OutputOption,
+    chart_cache_or_exit,
     console,
     exits_on_bad_input,
     fail,
@@ -60,7 +60,7 @@ def render(
             infra,
             deploy
             or (infra.parent / "mg-deploy" if (infra.parent / "mg-deploy").is_dir() else None),
-            charts=ChartCache(charts),
+            charts=chart_cache_or_exit(charts),
             kubernetes_version=version,
             jobs=jobs,
             cache=RenderCache.from_environment(),

@@ -14,13 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from mgctl.charts.cache import ChartCache
 from mgctl.cli.common import (
     CHARTS_HELP,
     EXIT_FINDINGS,
     EXIT_USAGE,
     ConfigOption,
     OutputFormat,
+    chart_cache_or_exit,
     console,
     err_console,
     exits_on_bad_input,
@@ -185,7 +185,7 @@ def bootstrap(
             config=config,
             schema_dirs=schema_dirs,
             unfetched_crds=tuple(c.name for c in rendered.crds if c.source == NOT_FETCHED),
-            charts=ChartCache(charts),
+            charts=chart_cache_or_exit(charts),
             validate=not skip_validate,
             secrets=next(s for s in steps if isinstance(s, SecretsStep)),
             resolver=resolver,

@@ -9,6 +9,7 @@ import functools
 import inspect
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ import typer.core
 from rich.console import Console
 from rich.markup import escape
 
-from mgctl.charts.cache import CHARTS_ENV, default_cache_dir
+from mgctl.charts.cache import CHARTS_ENV, ChartCache, ChartCacheError, default_cache_dir
 from mgctl.config import ConfigError, Platform, load_platform
 
 EXIT_OK = 0
@@ -75,6 +76,19 @@ def fail(message: str, code: int = EXIT_USAGE, details: list[str] | None = None)
     for line in details or []:
         err_console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def chart_cache_or_exit(charts: Path | None) -> ChartCache:
+    """The chart cache. One the user named (--charts DIR, $MGCTL_CHARTS) must be a directory:
+    a mistyped path is a usage error, not a finding for every chart. The default cache may be
+    absent: each chart it lacks is then a finding that says to fetch it."""
+    cache = ChartCache(charts)
+    if charts is not None or os.environ.get(CHARTS_ENV):
+        try:
+            cache.require_dir()
+        except ChartCacheError as exc:
+            fail(str(exc))
+    return cache
 
 
 def os_error_message(exc: OSError) -> str:

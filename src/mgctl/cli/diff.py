@@ -10,11 +10,11 @@ import typer
 
 from mgctl.argocd.render_cache import RenderCache
 from mgctl.argocd.view import ViewError, load_view
-from mgctl.charts.cache import ChartCache
 from mgctl.cli.common import (
     CHARTS_HELP,
     EXIT_FINDINGS,
     EXIT_OK,
+    chart_cache_or_exit,
     exits_on_bad_input,
     fail,
     load_or_exit,
@@ -58,7 +58,7 @@ def diff(
     platform = load_or_exit(config) if config is not None else None
     version = platform.project.kubernetes_version if platform else DEFAULT_KUBERNETES_VERSION
     cache = RenderCache.from_environment()
-    chart_cache = ChartCache(charts)
+    chart_cache = chart_cache_or_exit(charts)
     views = []
     with ExitStack() as stack:
         try:
